@@ -1,0 +1,145 @@
+"""Typed errors of the harness. Every error carries its context and renders as one clear line.
+
+The CLI prints ``str(error)`` for any :class:`HarnessError` (no traceback) and picks the exit
+status from :attr:`HarnessError.exit_status`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_DEVICE = 3
+
+
+class HarnessError(Exception):
+    """Base of every error the harness raises on purpose."""
+
+    exit_status: int = EXIT_FAILED
+
+
+# ---------------------------------------------------------------- devices
+
+class DeviceError(HarnessError):
+    """Something is wrong with a device or the adb server."""
+
+    exit_status = EXIT_DEVICE
+
+    def __init__(self, message: str, serial: str | None = None) -> None:
+        self.serial = serial
+        prefix = f"[{serial}] " if serial else ""
+        super().__init__(prefix + message)
+
+
+class AdbServerError(DeviceError):
+    """The adb server cannot be reached or started."""
+
+
+class DeviceNotFoundError(DeviceError):
+    """No device matches the selection (or several do and none was chosen)."""
+
+
+class DeviceOfflineError(DeviceError):
+    """The device is known to adb but not online (offline, unauthorized, gone)."""
+
+
+class DeviceDisconnectedError(DeviceError):
+    """The device went away in the middle of a command."""
+
+
+def _tail(text: str, lines: int = 5, chars: int = 400) -> str:
+    tail = "\n".join(text.strip().splitlines()[-lines:])
+    return tail[-chars:]
+
+
+class CommandFailedError(DeviceError):
+    """A device command exited with a non-zero status (or printed a failure)."""
+
+    def __init__(self, serial: str, command: str, status: int, stderr: str, stdout: str = "") -> None:
+        self.command = command
+        self.status = status
+        self.stderr = stderr
+        self.stdout = stdout
+        detail = _tail(stderr) or _tail(stdout)
+        msg = f"command failed: {command!r} exited {status}"
+        if detail:
+            msg += f": {detail}"
+        super().__init__(msg, serial)
+
+
+class CommandTimeoutError(DeviceError):
+    """A device command did not finish within its timeout."""
+
+    def __init__(self, serial: str, command: str, timeout: float) -> None:
+        self.command = command
+        self.timeout = timeout
+        super().__init__(f"command timed out after {timeout:g}s: {command!r}", serial)
+
+
+class InstallError(DeviceError):
+    """Package install/uninstall failed; ``reason`` is the INSTALL_FAILED_... / DELETE_FAILED_... code."""
+
+    def __init__(self, serial: str, target: str, reason: str, message: str) -> None:
+        self.target = target
+        self.reason = reason
+        super().__init__(f"install of {target} failed: {reason}: {message}".rstrip(": "), serial)
+
+
+class BootTimeoutError(DeviceError):
+    """The device did not become ready after a reboot within the timeout."""
+
+    def __init__(self, serial: str, timeout: float, last_state: str) -> None:
+        self.timeout = timeout
+        self.last_state = last_state
+        super().__init__(f"device not ready {timeout:g}s after reboot (last seen: {last_state})", serial)
+
+
+# ---------------------------------------------------------------- companion
+
+class CompanionError(HarnessError):
+    """The companion app answered with an error, or cannot be used."""
+
+    exit_status = EXIT_DEVICE
+
+
+class CompanionNotInstalledError(CompanionError):
+    pass
+
+
+class ProtocolMismatchError(CompanionError):
+    pass
+
+
+@dataclass
+class RpcErrorInfo:
+    code: str
+    message: str
+    field: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class CompanionRpcError(CompanionError):
+    """A structured ``{"ok": false, "error": {...}}`` answer."""
+
+    exit_status = EXIT_FAILED
+
+    def __init__(self, method: str, info: RpcErrorInfo, serial: str | None = None) -> None:
+        self.method = method
+        self.info = info
+        self.serial = serial
+        where = f" (field {info.field!r})" if info.field else ""
+        prefix = f"[{serial}] " if serial else ""
+        super().__init__(f"{prefix}companion {method}: {info.code}{where}: {info.message}")
+
+
+# ---------------------------------------------------------------- specs
+
+class SpecError(HarnessError):
+    """A spec file is invalid. Never sends anything to a device."""
+
+    exit_status = EXIT_USAGE
+
+
+class UsageError(HarnessError):
+    exit_status = EXIT_USAGE

@@ -1,0 +1,22 @@
+"""Shell command handlers of the virtual device.
+
+Each module here defines ``register(registry: CommandRegistry) -> None``. ``build_registry``
+assembles them; a later module may replace an earlier module's handler for the same name.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from harness.virtual.shell.registry import CommandRegistry
+
+COMMAND_MODULES = [
+    "harness.virtual.commands.base",
+]
+
+
+def build_registry() -> CommandRegistry:
+    registry = CommandRegistry()
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(registry)
+    return registry
