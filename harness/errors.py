@@ -6,7 +6,8 @@ status from :attr:`HarnessError.exit_status`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -86,6 +87,26 @@ class InstallError(DeviceError):
         super().__init__(f"install of {target} failed: {reason}: {message}".rstrip(": "), serial)
 
 
+class UninstallError(InstallError):
+    """Package uninstall failed; ``reason`` is the DELETE_FAILED_... code (or UNKNOWN)."""
+
+    def __init__(self, serial: str, target: str, reason: str, message: str) -> None:
+        self.target = target
+        self.reason = reason
+        DeviceError.__init__(self, f"uninstall of {target} failed: {reason}: {message}".rstrip(": "), serial)
+
+
+class UnexpectedOutputError(DeviceError):
+    """A device command succeeded but printed something the harness cannot read."""
+
+    def __init__(self, serial: str, command: str, problem: str, output: str = "") -> None:
+        self.command = command
+        self.problem = problem
+        self.output = output
+        shown = f": {_tail(output)!r}" if output.strip() else " (no output)"
+        super().__init__(f"cannot read the output of {command!r}: {problem}{shown}", serial)
+
+
 class BootTimeoutError(DeviceError):
     """The device did not become ready after a reboot within the timeout."""
 
@@ -111,12 +132,25 @@ class ProtocolMismatchError(CompanionError):
     pass
 
 
+class CompanionResponseError(CompanionError):
+    """The companion's answer is not what the protocol defines (no Bundle, bad JSON, missing field)."""
+
+    def __init__(self, method: str, problem: str, output: str = "", serial: str | None = None) -> None:
+        self.method = method
+        self.problem = problem
+        self.output = output
+        self.serial = serial
+        prefix = f"[{serial}] " if serial else ""
+        shown = f": {_tail(output)!r}" if output.strip() else ""
+        super().__init__(f"{prefix}companion {method}: malformed answer: {problem}{shown}")
+
+
 @dataclass
 class RpcErrorInfo:
     code: str
     message: str
     field: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict = dc_field(default_factory=dict)
 
 
 class CompanionRpcError(CompanionError):
@@ -136,9 +170,64 @@ class CompanionRpcError(CompanionError):
 # ---------------------------------------------------------------- specs
 
 class SpecError(HarnessError):
-    """A spec file is invalid. Never sends anything to a device."""
+    """A spec file is invalid. Never sends anything to a device.
+
+    Renders as ``file:line:column: message`` (what is wrong and what was expected, plus ``did you
+    mean`` for a near-miss), followed by the quoted source lines with a caret under the column.
+    ``line`` and ``column`` are 1-based; 0 when the error concerns the whole file.
+    """
 
     exit_status = EXIT_USAGE
+
+    def __init__(self, message: str, path: str | None = None, line: int = 0, column: int = 0,
+                 snippet: str = "", suggestion: str | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        self.snippet = snippet
+        self.suggestion = suggestion
+        super().__init__(self.render())
+
+    @property
+    def headline(self) -> str:
+        """The first line: ``file:line:column: message; did you mean 'x'?``."""
+        where = self.path or "<spec>"
+        if self.line:
+            where += f":{self.line}:{self.column}"
+        text = f"{where}: {self.message}"
+        if self.suggestion:
+            text += f"; did you mean {self.suggestion!r}?"
+        return text
+
+    def render(self) -> str:
+        return self.headline + ("\n" + self.snippet if self.snippet else "")
+
+
+class SpecSyntaxError(SpecError):
+    """The file is not YAML the loader accepts (syntax, tabs, duplicate keys, empty file)."""
+
+
+class SpecSchemaError(SpecError):
+    """The document does not match the spec schema (unknown key, wrong type, bad value, missing key)."""
+
+
+class SpecSemanticError(SpecError):
+    """The spec breaks a rule the schema cannot express (unknown step referenced, duplicate task, ...)."""
+
+
+class SpecInvalidError(SpecError):
+    """A spec file has one or more errors; ``errors`` holds them all, sorted by position."""
+
+    def __init__(self, path: str, errors: list[SpecError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0] if self.errors else None
+        super().__init__(
+            first.message if first else "invalid spec", path,
+            first.line if first else 0, first.column if first else 0)
+
+    def render(self) -> str:
+        return "\n".join(e.render() for e in getattr(self, "errors", [])) or super().render()
 
 
 class UsageError(HarnessError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import adbutils
+from adbutils.errors import AdbConnectionError
 
 from harness.errors import (
     AdbServerError,
@@ -25,12 +26,12 @@ def translate(serial: str | None, action: str, error: BaseException, *, selected
         return error
     text = str(error) or type(error).__name__
     lowered = text.lower()
-    if isinstance(error, adbutils.AdbConnectionError) or "connect to adb server" in lowered:
+    if isinstance(error, AdbConnectionError) or "connect to adb server" in lowered:
         return AdbServerError(f"{action}: adb server unreachable: {text}", serial)
     if "unauthorized" in lowered or "authorizing" in lowered:
-        return DeviceOfflineError(f"{action}: device unauthorized (accept the USB debugging prompt): {text}", serial)
+        return DeviceOfflineError(f"{action}: device unauthorized (accept the USB debugging prompt)", serial)
     if "offline" in lowered:
-        return DeviceOfflineError(f"{action}: device offline: {text}", serial)
+        return DeviceOfflineError(f"{action}: device offline", serial)
     if "not found" in lowered and "device" in lowered:
         if selected:
             return DeviceDisconnectedError(f"{action}: device is gone: {text}", serial)

@@ -24,10 +24,10 @@ import shlex
 import socket
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from adbutils import AdbConnection, AdbDevice, AdbError
+from adbutils import AdbConnection, AdbDevice, AdbError, AdbTimeout
 
 from harness.bridge.failures import TRANSPORT_ERRORS, translate
 from harness.errors import CommandFailedError, CommandTimeoutError, DeviceDisconnectedError, DeviceError
@@ -159,16 +159,17 @@ def _read_v1(conn: AdbConnection, deadline: _Deadline, marker: bytes) -> tuple[b
     at = data.rfind(marker)
     if at < 0:
         return data, None
-    tail = data[at + len(marker):].strip()
+    status_text, _, rest = data[at + len(marker):].partition(b"\n")
     try:
-        status = int(tail.split(b"\n", 1)[0])
+        status = int(status_text.strip())
     except ValueError:
         return data, None
-    return data[:at], status
+    return data[:at] + rest, status  # rest: output that arrived after the marker (stderr is unordered)
 
 
 def run_script(
     device: AdbDevice, serial: str, script: str, *, timeout: float, shell_v2: bool, check: bool = False,
+    still_attached: Callable[[], bool] | None = None,
 ) -> ShellResult:
     """Run a trusted, already-quoted script; see the module doc for the protocol details."""
     if len(script.encode()) > MAX_SCRIPT_BYTES:
@@ -194,7 +195,15 @@ def run_script(
     except CommandTimeoutError:
         raise
     except TRANSPORT_ERRORS as e:
+        if isinstance(e, (AdbTimeout, TimeoutError)) or time.monotonic() >= deadline.end:
+            raise deadline.expired() from e
         raise translate(serial, f"shell {script!r}", e) from e
+    if status is None and not shell_v2 and still_attached is not None and still_attached():
+        raise DeviceError(
+            f"exit status of {script!r} unknown: the script ended the shell before the status marker "
+            "(legacy shell protocol, the device lacks shell_v2); do not use `exit` in scripts for it",
+            serial,
+        )
     if status is None:
         raise DeviceDisconnectedError(
             f"device went away during {script!r} (stream closed after {time.monotonic() - started:.2f}s "

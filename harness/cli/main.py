@@ -19,7 +19,11 @@ from harness.errors import EXIT_USAGE, HarnessError
 # Subcommand modules, in the order `harness --help` lists them.
 SUBCOMMAND_MODULES = [
     "harness.cli.devices",
+    "harness.cli.companion",
+    "harness.cli.doctor",
     "harness.cli.sim",
+    "harness.cli.validate",
+    "harness.cli.run",
 ]
 
 log = logging.getLogger("harness")

@@ -12,6 +12,18 @@ from harness.virtual.shell.registry import CommandRegistry
 
 COMMAND_MODULES = [
     "harness.virtual.commands.base",
+    "harness.virtual.commands.vdev",
+    "harness.virtual.commands.am",
+    "harness.virtual.commands.deviceidle",
+    "harness.virtual.commands.battery",
+    "harness.virtual.commands.alarm",
+    "harness.virtual.commands.connectivity",
+    "harness.virtual.commands.input",
+    "harness.virtual.commands.appops",
+    "harness.virtual.commands.pm_perms",
+    "harness.virtual.commands.power",
+    "harness.virtual.commands.jobscheduler",
+    "harness.virtual.commands.content",
 ]
 
 

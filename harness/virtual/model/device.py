@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.virtual.model.clock import VirtualClock
+from harness.virtual.model.logbuffer import LogBuffer
 from harness.virtual.model.state import DeviceState
 from harness.virtual.model.subsystem import Subsystem
 
@@ -77,6 +78,7 @@ class DeviceModel:
         self.settings: dict[str, dict[str, str]] = {"global": {}, "secure": {}, "system": {}}
         self.settings["global"]["boot_count"] = str(self.clock.boot_count)
         self._trace: list[TraceRecord] = []
+        self.logcat = LogBuffer(lambda: self.clock.wall_ms)  # logcat's ring buffer (model/logbuffer.py)
         self.booting = False
         self.subsystems: list[Subsystem] = []
         self._build_subsystems()
@@ -167,3 +169,5 @@ class DeviceModel:
         self.trace("boot", boot_count=self.clock.boot_count)
         for s in self.subsystems:
             s.on_boot()
+        # LOCKED_BOOT_COMPLETED / BOOT_COMPLETED go out once every service is up (model A).
+        self.packages.send_boot_broadcasts()

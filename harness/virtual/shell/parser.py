@@ -301,3 +301,23 @@ def parse(text: str) -> list[SimpleCommand]:
     elif pending in (Connector.AND, Connector.OR):
         raise ShellSyntaxError("syntax error: unexpected end of file")
     return commands
+
+
+def literal_argv(text: str) -> list[str] | None:
+    """The argv of a script that is one simple command of literal words (quotes allowed), else None.
+
+    Used to recognise special requests such as ``cmd package install -S SIZE`` that read stdin.
+    """
+    try:
+        tokens = _Lexer(text).run()
+    except ShellSyntaxError:
+        return None
+    argv: list[str] = []
+    for tok in tokens:
+        if tok.word is None:
+            return None
+        lit = tok.word.literal()
+        if lit is None:
+            return None
+        argv.append(lit)
+    return argv

@@ -1,0 +1,141 @@
+package dev.harness.companion.rpc
+
+import org.json.JSONArray
+import org.json.JSONObject
+import org.json.JSONTokener
+
+/** Parses ARG: one JSON object, nothing after it. Absent or blank ARG is `{}`. */
+fun parseArgument(arg: String?): JSONObject {
+    if (arg == null || arg.isBlank()) return JSONObject()
+    val tokener = JSONTokener(arg)
+    val value = try {
+        tokener.nextValue()
+    } catch (e: Exception) {
+        throw RpcError(ErrorCode.BAD_JSON, null, "argument is not valid JSON: ${e.message}")
+    }
+    if (value !is JSONObject) throw RpcError(ErrorCode.BAD_JSON, null, "argument must be a JSON object")
+    val trailing = try {
+        tokener.nextClean()
+    } catch (e: Exception) {
+        throw RpcError(ErrorCode.BAD_JSON, null, "argument is not valid JSON: ${e.message}")
+    }
+    if (trailing != '\u0000') throw RpcError(ErrorCode.BAD_JSON, null, "unexpected text after the JSON object")
+    return value
+}
+
+/**
+ * Typed, validating access to one JSON object at [path] (a dotted path, "" for the argument
+ * itself). Construction refuses any field outside [allowed]: typos are errors, not ignored.
+ */
+class ObjectReader(val json: JSONObject, val path: String, allowed: Set<String>) {
+    init {
+        val unknown = json.keys().asSequence().filter { it !in allowed }.sorted().firstOrNull()
+        if (unknown != null) {
+            throw RpcError(ErrorCode.UNKNOWN_FIELD, pathOf(unknown), "unknown field ${pathOf(unknown)}")
+        }
+    }
+
+    fun pathOf(name: String): String = if (path.isEmpty()) name else "$path.$name"
+
+    fun has(name: String): Boolean = json.has(name)
+
+    private fun raw(name: String, required: Boolean): Any? {
+        if (!json.has(name)) {
+            if (required) throw RpcError(ErrorCode.MISSING_FIELD, pathOf(name), "missing field ${pathOf(name)}")
+            return null
+        }
+        return json.get(name)
+    }
+
+    fun string(name: String, required: Boolean = false): String? = when (val v = raw(name, required)) {
+        null -> null
+        is String -> v
+        else -> throw badType(name, "a string", v)
+    }
+
+    fun bool(name: String, required: Boolean = false): Boolean? = when (val v = raw(name, required)) {
+        null -> null
+        is Boolean -> v
+        else -> throw badType(name, "a boolean", v)
+    }
+
+    fun long(name: String, min: Long, max: Long = Long.MAX_VALUE, required: Boolean = false): Long? {
+        val v = raw(name, required) ?: return null
+        val n = integerOf(pathOf(name), v)
+        if (n < min || n > max) throw outOfRange(pathOf(name), n, min, max)
+        return n
+    }
+
+    fun int(name: String, min: Int, max: Int, required: Boolean = false): Int? =
+        long(name, min.toLong(), max.toLong(), required)?.toInt()
+
+    fun <E> enum(name: String, values: Map<String, E>, required: Boolean = false): E? {
+        val s = string(name, required) ?: return null
+        return values[s] ?: throw RpcError(
+            ErrorCode.BAD_VALUE,
+            pathOf(name),
+            "${pathOf(name)} must be one of ${values.keys.joinToString("|")}, not \"$s\"",
+        )
+    }
+
+    fun obj(name: String, allowed: Set<String>, required: Boolean = false): ObjectReader? =
+        when (val v = raw(name, required)) {
+            null -> null
+            is JSONObject -> ObjectReader(v, pathOf(name), allowed)
+            else -> throw badType(name, "an object", v)
+        }
+
+    fun array(name: String, required: Boolean = false): JSONArray? = when (val v = raw(name, required)) {
+        null -> null
+        is JSONArray -> v
+        else -> throw badType(name, "a list", v)
+    }
+
+    fun stringList(name: String, required: Boolean = false): List<String>? {
+        val a = array(name, required) ?: return null
+        return List(a.length()) { i ->
+            when (val item = a.get(i)) {
+                is String -> item
+                else -> throw RpcError(
+                    ErrorCode.BAD_TYPE,
+                    "${pathOf(name)}[$i]",
+                    "${pathOf(name)}[$i] must be a string, got ${typeName(item)}",
+                )
+            }
+        }
+    }
+
+    private fun badType(name: String, expected: String, v: Any): RpcError =
+        RpcError(ErrorCode.BAD_TYPE, pathOf(name), "${pathOf(name)} must be $expected, got ${typeName(v)}")
+
+    companion object {
+        fun integerOf(field: String, v: Any): Long = when (v) {
+            is Int -> v.toLong()
+            is Long -> v
+            is Double -> {
+                // org.json reads an integer too large for a long as a double.
+                if (v == Math.floor(v) && !v.isInfinite() && Math.abs(v) >= 9.2e18) {
+                    throw RpcError(ErrorCode.OUT_OF_RANGE, field, "$field is out of range: ${v.toBigDecimal().toPlainString()}")
+                }
+                throw RpcError(ErrorCode.BAD_TYPE, field, "$field must be an integer, got a number with a fraction or exponent")
+            }
+            else -> throw RpcError(ErrorCode.BAD_TYPE, field, "$field must be an integer, got ${typeName(v)}")
+        }
+
+        fun outOfRange(field: String, n: Long, min: Long, max: Long): RpcError {
+            val range = if (max == Long.MAX_VALUE) ">= $min" else "$min..$max"
+            return RpcError(ErrorCode.OUT_OF_RANGE, field, "$field must be $range, got $n")
+        }
+
+        fun typeName(v: Any?): String = when (v) {
+            null, JSONObject.NULL -> "null"
+            is String -> "a string"
+            is Boolean -> "a boolean"
+            is Int, is Long -> "an integer"
+            is Number -> "a number"
+            is JSONObject -> "an object"
+            is JSONArray -> "a list"
+            else -> v.javaClass.simpleName
+        }
+    }
+}

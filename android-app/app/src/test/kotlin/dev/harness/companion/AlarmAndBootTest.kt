@@ -1,0 +1,134 @@
+package dev.harness.companion
+
+import android.app.AlarmManager
+import android.content.Intent
+import android.os.SystemClock
+import android.provider.Settings
+import dev.harness.companion.Fixtures.call
+import dev.harness.companion.Fixtures.callOk
+import dev.harness.companion.Fixtures.events
+import dev.harness.companion.alarms.AlarmBackend
+import dev.harness.companion.alarms.AlarmReceiver
+import dev.harness.companion.boot.BootReceiver
+import dev.harness.companion.tasks.DerivedIds
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertTrue
+import org.junit.Test
+import org.junit.runner.RunWith
+import org.robolectric.RobolectricTestRunner
+import org.robolectric.RuntimeEnvironment
+import org.robolectric.Shadows.shadowOf
+import org.robolectric.shadows.ShadowAlarmManager
+import org.robolectric.shadows.ShadowSystemClock
+import java.time.Duration
+
+@RunWith(RobolectricTestRunner::class)
+class AlarmAndBootTest {
+    private val app = RuntimeEnvironment.getApplication()
+    private val alarmManager = app.getSystemService(AlarmManager::class.java)
+
+    private fun scheduleAlarm(id: String, params: String) =
+        callOk("schedule", """{"task":{"id":"$id","mechanism":"alarm","params":$params}}""")
+
+    private fun fire(taskId: String) = AlarmReceiver().onReceive(app, AlarmBackend.intent(app, taskId))
+
+    private fun reboot() {
+        // A reboot clears every alarm and counts one more boot.
+        for (alarm in shadowOf(alarmManager).scheduledAlarms) alarmManager.cancel(alarm.operation)
+        val boots = Settings.Global.getInt(app.contentResolver, Settings.Global.BOOT_COUNT, 0)
+        Settings.Global.putInt(app.contentResolver, Settings.Global.BOOT_COUNT, boots + 1)
+    }
+
+    private fun boot(action: String) = BootReceiver().onReceive(app, Intent(action))
+
+    @Test
+    fun alarmIsSetWithAnImmutablePendingIntentAndFiringRecordsTheDelay() {
+        val answer = scheduleAlarm("a1", """{"type":"elapsed_wakeup","method":"set_exact_and_allow_while_idle","trigger_in_ms":60000}""")
+        assertEquals(DerivedIds.of("a1"), answer.getJSONObject("platform").getInt("request_code"))
+        val alarm = shadowOf(alarmManager).peekNextScheduledAlarm()!!
+        assertEquals(AlarmManager.ELAPSED_REALTIME_WAKEUP, alarm.type)
+        val due = alarm.triggerAtMs
+        assertEquals(SystemClock.elapsedRealtime() + 60_000, due)
+        assertTrue(shadowOf(alarm.operation).isImmutable)
+        assertTrue(alarm.isAllowWhileIdle)
+
+        ShadowSystemClock.advanceBy(Duration.ofMillis(61_500))
+        fire("a1")
+        val fired = events("a1", "fired").single()
+        assertEquals("elapsed_wakeup", fired.detail.getString("type"))
+        assertEquals("set_exact_and_allow_while_idle", fired.detail.getString("method"))
+        assertEquals(due, fired.detail.getLong("scheduled_ms"))
+        assertEquals(1_500L, fired.detail.getLong("delay_ms"))
+        assertEquals("finished", callOk("list").getJSONArray("tasks").getJSONObject(0).getString("state"))
+    }
+
+    @Test
+    fun everyMethodAndTypeIsAccepted() {
+        val methods = listOf(
+            """"method":"set"""", """"method":"set_window","window_ms":1000""", """"method":"set_exact"""",
+            """"method":"set_and_allow_while_idle"""", """"method":"set_exact_and_allow_while_idle"""",
+            """"method":"set_repeating","interval_ms":900000""", """"method":"set_inexact_repeating","interval_ms":900000""",
+        )
+        var n = 0
+        for (type in listOf("rtc", "rtc_wakeup", "elapsed", "elapsed_wakeup")) {
+            for (m in methods) scheduleAlarm("m${n++}", """{"type":"$type",$m,"trigger_in_ms":1000}""")
+        }
+        scheduleAlarm("clock", """{"method":"set_alarm_clock","trigger_in_ms":1000}""")
+        assertEquals(n + 1, shadowOf(alarmManager).scheduledAlarms.size)
+        assertNotNull(alarmManager.nextAlarmClock)
+        callOk("cancel", """{"task_id":"m0"}""")
+        assertEquals(n, shadowOf(alarmManager).scheduledAlarms.size)
+    }
+
+    @Test
+    fun exactAlarmWithoutPermissionIsAPlatformError() {
+        ShadowAlarmManager.setCanScheduleExactAlarms(false)
+        assertFalse(callOk("hello").getJSONObject("permissions").getBoolean("can_schedule_exact_alarms"))
+        val answer = call("schedule", """{"task":{"id":"x","mechanism":"alarm","params":{"method":"set_exact","trigger_in_ms":10}}}""")
+        assertEquals("platform_error", answer.getJSONObject("error").getString("code"))
+        assertEquals("java.lang.SecurityException", answer.getJSONObject("error").getString("exception"))
+        assertEquals("java.lang.SecurityException", events("x", "schedule_failed").single().detail.getString("exception"))
+        // Inexact alarms need no permission.
+        scheduleAlarm("y", """{"method":"set","trigger_in_ms":10}""")
+    }
+
+    @Test
+    fun receiverIgnoresOtherActions() {
+        scheduleAlarm("a2", """{"trigger_in_ms":10}""")
+        AlarmReceiver().onReceive(app, Intent("something.else").putExtra(AlarmBackend.EXTRA_TASK_ID, "a2"))
+        assertTrue(events("a2", "fired").isEmpty())
+    }
+
+    @Test
+    fun theAppThatRemembersReregistersOncePerBoot() {
+        callOk("configure", """{"reregister_alarms_on_boot":true}""")
+        scheduleAlarm("keep", """{"trigger_in_ms":3600000}""")
+        scheduleAlarm("done", """{"trigger_in_ms":10}""")
+        fire("done")
+        reboot()
+        assertNull(shadowOf(alarmManager).peekNextScheduledAlarm())
+        boot(Intent.ACTION_LOCKED_BOOT_COMPLETED)
+        boot(Intent.ACTION_BOOT_COMPLETED)
+        val locked = events(kind = "locked_boot_completed").single()
+        assertEquals("boot", locked.mechanism)
+        assertEquals("keep", locked.detail.getJSONArray("reregistered_alarms").getString(0))
+        assertEquals(1, locked.detail.getJSONArray("reregistered_alarms").length())
+        assertEquals(0, events(kind = "boot_completed").single().detail.getJSONArray("reregistered_alarms").length())
+        assertEquals(1, shadowOf(alarmManager).scheduledAlarms.size)
+    }
+
+    @Test
+    fun theAppThatForgetsLeavesAlarmsLost() {
+        scheduleAlarm("lost", """{"trigger_in_ms":3600000}""")
+        reboot()
+        boot(Intent.ACTION_BOOT_COMPLETED)
+        boot(Intent.ACTION_TIME_CHANGED) // TIME_SET
+        boot("android.intent.action.UNKNOWN")
+        assertEquals(0, events(kind = "boot_completed").single().detail.getJSONArray("reregistered_alarms").length())
+        assertEquals(1, events(kind = "time_set").size)
+        assertNull(shadowOf(alarmManager).peekNextScheduledAlarm())
+    }
+}

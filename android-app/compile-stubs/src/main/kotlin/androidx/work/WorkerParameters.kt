@@ -1,0 +1,4 @@
+package androidx.work
+
+/** Constructed by WorkManager only; the app never builds one. */
+class WorkerParameters private constructor()
