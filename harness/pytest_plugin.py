@@ -133,7 +133,7 @@ class DevicePool:
         text = f"android_bg_harness: started virtual device {info.serial} (pid {info.pid}) for this session"
         if reporter is not None and worker_index(self.config) is None:
             reporter.write_line(text)
-        log.warning(text)
+        log.info(text)
 
     def close(self) -> None:
         try:
@@ -241,7 +241,8 @@ class SpecItem(pytest.Item):
         self.user_properties.append(("harness_verdict", result.verdict.value))
         self.user_properties.append(("harness_round_trips", result.round_trips))
         if result.verdict is Verdict.SKIPPED:
-            pytest.skip(result.reason)
+            # reported at the spec's location, not this line
+            raise pytest.skip.Exception(result.reason, _use_item_location=True)
         if result.verdict is Verdict.FAILED:
             raise SpecFailed(result.failure_text())
         if result.verdict is Verdict.ERROR:

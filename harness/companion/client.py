@@ -132,12 +132,13 @@ def parse_call_output(
     name = method.value if isinstance(method, Method) else str(method)
     both = f"{stdout}\n{stderr}"
     prefix = f"[{serial}] " if serial else ""
-    if NOT_FOUND_TEXT in both:
-        raise CompanionNotInstalledError(
-            f"{prefix}companion app is not installed (no provider {AUTHORITY}); {INSTALL_HINT}"
-        )
     document = extract_document(stdout)
     if document is None:
+        # Only without an answer: an answer may quote any text (an echoed task id, say).
+        if NOT_FOUND_TEXT in both:
+            raise CompanionNotInstalledError(
+                f"{prefix}companion app is not installed (no provider {AUTHORITY}); {INSTALL_HINT}"
+            )
         if ACCESS_ERROR_TEXT in both:
             raise CompanionError(f"{prefix}companion {name}: the provider failed: {_tail(stderr or stdout)}")
         if status != 0:

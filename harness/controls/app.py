@@ -21,7 +21,7 @@ from harness.controls.base import Commands, run
 if TYPE_CHECKING:
     from harness.bridge.device import Device
 
-MAIN_ACTIVITY = ".ui.MainActivity"
+MAIN_ACTIVITY = ".ui.CompanionActivity"  # android-app/app/src/main/AndroidManifest.xml
 AM_FAILURES = ("Error", "Exception", "Unknown")
 LAUNCH_TIMEOUT_S = 30.0
 

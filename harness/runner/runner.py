@@ -279,9 +279,9 @@ class SpecRunner:
         queries = state_queries(spec, s)
         obs = Observation(events=s.journal.events, start=s.now, end=s.now)
         for i, step in enumerate(spec.steps):
-            self.progress(Progress("step_start", spec, step=step, index=i, total=len(spec.steps)))
             probe = make_query(queries[step.number], spec, s) if step.number in queries else None
-            self.run_step(step, result.steps[i], host0, obs, probe)
+            self.run_step(step, result.steps[i], host0, obs, probe,
+                          announce=Progress("step_start", spec, step=step, index=i, total=len(spec.steps)))
         obs.end = s.now
         if None in queries:
             state = s.observe(make_query(queries[None], spec, s))
@@ -294,7 +294,7 @@ class SpecRunner:
         return obs
 
     def run_step(self, step: Step, rec: StepRecord, host0: float, obs: Observation,
-                 probe: StateQuery | None = None) -> None:
+                 probe: StateQuery | None = None, announce: Progress | None = None) -> None:
         """One step: run it, time it (device and host), count its round trips, note its moments in ``obs``."""
         s = self.session
         before = s.now
@@ -303,6 +303,8 @@ class SpecRunner:
         rec.start = before.point
         ctx = steps_mod.StepContext(s, probe=probe)
         try:
+            if announce is not None:  # inside the step: an interrupt from here on belongs to it
+                self.progress(announce)
             steps_mod.execute(step, ctx)
         except (HarnessError, KeyboardInterrupt) as e:
             rec.status = StepStatus.NOT_RUN if isinstance(e, steps_mod.SpecSkip) else StepStatus.ERROR

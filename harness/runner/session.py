@@ -56,6 +56,7 @@ class Session:
         self.now = Moment(0, 0)
         self.platform_ids: dict[str, dict[str, Any]] = {}
         self.start_config: dict[str, Any] = {}
+        self.wifi_networks: list[str] | None = None  # saved Wi-Fi network ids (metered steps), listed once
 
     def __repr__(self) -> str:
         return f"Session({self.device.serial!r}, {'virtual' if self.virtual else 'real'}, API {self.api_level})"

@@ -4,7 +4,7 @@ An executor builds the step's device commands with the controls' pure command bu
 companion client's ``call_argv``) and runs them through :meth:`StepContext.final_batch`, which
 adds the clock's observation (device time, lanes, the journal) and any ``state`` probe wanted right
 after this step, all in the same round trip. So ``schedule``, ``home``, ``doze``, ``battery``...
-each cost one round trip; ``metered`` costs two (it must learn the Wi-Fi network's id first);
+each cost one round trip (``metered`` one more, once per session, to learn the Wi-Fi networks' ids);
 ``wait`` costs one on the virtual device (one ``vdev advance``) and ``wait until`` one per timer
 jump; ``reboot`` is the bridge's reboot-and-wait-until-ready.
 
@@ -206,16 +206,22 @@ def setup_commands(setup: Setup, session: "Session") -> tuple[Commands, list[str
 
 
 def set_metered(ctx: StepContext, metered: bool) -> None:
-    """Mark the Wi-Fi network(s) metered or not: list them, then set each (two round trips)."""
+    """Mark the configured Wi-Fi network(s) metered or not.
+
+    The networks' ids are listed once per session (one extra round trip the first time; the saved
+    networks do not change while specs run), then each set is one round trip.
+    """
     session = ctx.session
-    listed = session.run_commands(network_ctl.list_metered_commands())
-    check(listed, network_ctl.NETPOLICY_FAILURES)
-    networks = network_ctl.parse_wifi_networks(listed[0].stdout)
-    if not networks:
+    if session.wifi_networks is None:
+        listed = session.run_commands(network_ctl.list_metered_commands())
+        check(listed, network_ctl.NETPOLICY_FAILURES)
+        session.wifi_networks = sorted(network_ctl.parse_wifi_networks(listed[0].stdout))
+    if not session.wifi_networks:
+        session.wifi_networks = None  # list again next time: a network may have been added
         raise StepError(f"[{session.device.serial}] no Wi-Fi network is configured: cannot mark one metered "
-                        f"({listed[0].command!r} listed none)")
+                        "(cmd netpolicy list wifi-networks listed none)")
     override = network_ctl.MeteredOverride("true" if metered else "false")
-    cmds = [c for nid in sorted(networks) for c in network_ctl.set_metered_commands(nid, override)]
+    cmds = [c for nid in session.wifi_networks for c in network_ctl.set_metered_commands(nid, override)]
     check(ctx.final_batch(cmds), network_ctl.NETPOLICY_FAILURES, ignore_status=True)
 
 

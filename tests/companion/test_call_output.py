@@ -71,6 +71,14 @@ def test_not_installed_on_stdout_too() -> None:
         parse_call_output(NOT_INSTALLED_STDERR, "", 0)
 
 
+def test_an_answer_quoting_the_error_texts_is_still_an_answer() -> None:
+    doc = {"ok": False, "error": {"code": "bad_value", "field": "task.id",
+                                  "message": "bad id 'Could not find provider: dev.harness.companion.rpc'"}}
+    with pytest.raises(CompanionRpcError) as info:
+        parse_call_output(result_line(doc), "", 0)
+    assert info.value.info.code == "bad_value"
+
+
 def test_provider_exception_is_a_companion_error_with_the_text() -> None:
     with pytest.raises(CompanionError, match="SecurityException") as info:
         parse_call_output("", SECURITY_STDERR, 0, method="hello")

@@ -163,3 +163,24 @@ def test_cli_status_and_install_on_the_virtual_device(client: CompanionClient, c
     assert "installed" in out and "protocol:" in out and "1.0" in out and "exact alarms:" in out
     assert harness_main(["companion", "install", "-s", sim.serial, "--adb-port", port]) == 0
     assert "built in" in capsys.readouterr().out
+
+
+def test_several_calls_in_one_round_trip(client: CompanionClient) -> None:
+    from harness.companion.client import call_argv, parse_call_output, request_arg
+    from harness.controls.batch import run_batch
+
+    client.connect()
+    tasks = [Task(f"batched-{i}", AlarmParams(trigger_in_ms=60_000)).to_json() for i in range(3)]
+    commands = [call_argv("schedule", request_arg({"task": t})) for t in tasks]
+    commands.append(call_argv("cancel", request_arg({"task_id": "no-such-task"})))
+    commands.append(call_argv("list", request_arg()))
+    results = run_batch(client.device, commands)
+    answers = []
+    for r, method in zip(results, ["schedule"] * 3 + ["cancel", "list"]):
+        try:
+            answers.append(parse_call_output(r.stdout, r.stderr, r.status, method=method))
+        except CompanionRpcError as e:
+            answers.append(e.info.code)
+    assert [a["task_id"] for a in answers[:3]] == ["batched-0", "batched-1", "batched-2"]
+    assert answers[3] == "unknown_task"
+    assert sorted(t["task_id"] for t in answers[4]["tasks"]) == ["batched-0", "batched-1", "batched-2"]

@@ -96,7 +96,7 @@ def test_appops_settings_app_jobs() -> None:
     assert settings.parse_value("\n") == ""
     with pytest.raises(ValueError):
         settings.get_commands("vendor", "k")
-    assert app.launch_commands() == [["am", "start", "-W", "-n", f"{PKG}/.ui.MainActivity"]]
+    assert app.launch_commands() == [["am", "start", "-W", "-n", f"{PKG}/.ui.CompanionActivity"]]
     assert app.force_stop_commands() == [["am", "force-stop", PKG]]
     assert jobs.run_commands(1001) == [["cmd", "jobscheduler", "run", "-f", PKG, "1001"]]
     assert jobs.get_state_commands(7, "x.y") == [["cmd", "jobscheduler", "get-job-state", "x.y", "7"]]

@@ -78,6 +78,7 @@ def make_settings(previous: Handler | None) -> Handler:
             else:
                 clean.append(a)
         m = ctx.model
+        power.init(m)  # the settings mirror the model's state (low_power, airplane_mode_on...)
         if len(clean) >= 4 and clean[0] == "put" and clean[1].lower() == "global":
             key, value = clean[2], clean[3]
             if key == "low_power" and value in ("0", "1"):

@@ -23,7 +23,6 @@ from harness.virtual.model.state import Plugged
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, ShellResult
 
 _UNITS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-_DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)?$")
 
 USAGE = __doc__.split("\n\n", 1)[1] if __doc__ else ""
 

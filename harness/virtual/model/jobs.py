@@ -603,7 +603,7 @@ class JobScheduler(Subsystem):
             if back is not None and back > now:
                 times.append(back)
         idle_at = self.conditions.idle_due_at()
-        if idle_at is not None and any(js.info.requires_device_idle for js in self.jobs.values()):
+        if idle_at is not None and any(key not in self.running for key in self.jobs):
             times.append(idle_at)
         if times:
             self._timer = self.model.clock.call_at(min(times), self._on_timer, "jobs:evaluate")

@@ -140,7 +140,7 @@ def companion_info(api: int, wall_ms: int) -> PackageInfo:
                                  "android.intent.action.MY_PACKAGE_REPLACED",
                                  "android.intent.action.TIME_SET"), True),
                    ReceiverDecl(f"{COMPANION_PACKAGE}.AlarmReceiver", (), False)),
-        activities=(f"{COMPANION_PACKAGE}.MainActivity",),
+        activities=(f"{COMPANION_PACKAGE}.MainActivity", f"{COMPANION_PACKAGE}.ui.CompanionActivity"),
         install_path=f"/data/app/~~harness==/{COMPANION_PACKAGE}-1/base.apk",
         first_install_wall_ms=wall_ms, last_update_wall_ms=wall_ms,
         # The companion was installed and launched once by `harness companion install`.

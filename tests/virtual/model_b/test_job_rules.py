@@ -261,3 +261,37 @@ def test_process_death_mid_run_reschedules_the_job_with_backoff(dev: Dev) -> Non
     dev.advance(31_000)  # default backoff: 30 s exponential
     assert dev.kinds("die").count("started") == 2
     assert "stopped" not in dev.kinds("die")  # no onStopJob for a dead process
+
+
+def test_restricted_bucket_jobs_need_charging_battery_and_idle(dev: Dev) -> None:
+    dev.out("am", "set-standby-bucket", PKG, "restricted")
+    dev.out("cmd", "battery", "unplug")
+    dev.schedule("rs", "job", {})
+    dev.advance(MIN)
+    assert "started" not in dev.kinds("rs")
+    dev.out("cmd", "battery", "set", "ac", "1")
+    dev.out("input", "keyevent", "KEYCODE_POWER")  # screen off: idle after 31 minutes
+    dev.advance(30 * MIN)
+    assert "started" not in dev.kinds("rs")
+    dev.advance(2 * MIN)
+    assert "started" in dev.kinds("rs")
+
+
+def test_setting_backoff_on_an_idle_job_is_refused(dev: Dev) -> None:
+    answer = dev.schedule("ib", "job", {"requires_device_idle": True, "backoff_policy": "linear"})
+    assert answer["error"]["code"] == "platform_error"
+    assert answer["error"]["exception"] == "java.lang.IllegalArgumentException"
+    assert dev.kinds("ib") == ["schedule_failed"] and dev.state("ib") == "failed"
+
+
+def test_expedited_job_runs_for_its_remaining_quota_then_is_a_regular_job(dev: Dev) -> None:
+    dev.out("cmd", "battery", "unplug")
+    dev.out("am", "set-standby-bucket", PKG, "rare")  # EJ quota: 10 minutes per 24 h
+    dev.schedule("ej1", "job", {"expedited": True}, {"duration_ms": 30 * MIN, "on_stop": "drop"})
+    dev.advance(11 * MIN)
+    stopped = dev.first("ej1", "stopped")
+    assert stopped["stop_reason"] == "TIMEOUT" and stopped["elapsed_ms"] == 10 * MIN
+    dev.out("cmd", "deviceidle", "force-idle")  # quota used up: the next EJ waits like a regular job
+    dev.schedule("ej2", "job", {"expedited": True})
+    dev.advance(MIN)
+    assert "started" not in dev.kinds("ej2")

@@ -10,7 +10,15 @@ import dev.harness.companion.Fixtures.events
 import dev.harness.companion.alarms.AlarmBackend
 import dev.harness.companion.alarms.AlarmReceiver
 import dev.harness.companion.boot.BootReceiver
+import dev.harness.companion.rpc.RpcDispatcher
+import dev.harness.companion.tasks.AlarmParams
 import dev.harness.companion.tasks.DerivedIds
+import dev.harness.companion.tasks.Mechanism
+import dev.harness.companion.tasks.MechanismBackend
+import dev.harness.companion.tasks.PlannedSchedule
+import dev.harness.companion.tasks.TaskRecord
+import dev.harness.companion.tasks.TaskSpec
+import org.json.JSONObject
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotNull
@@ -37,7 +45,7 @@ class AlarmAndBootTest {
 
     private fun reboot() {
         // A reboot clears every alarm and counts one more boot.
-        for (alarm in shadowOf(alarmManager).scheduledAlarms) alarmManager.cancel(alarm.operation)
+        for (alarm in shadowOf(alarmManager).scheduledAlarms) alarm.operation?.let(alarmManager::cancel)
         val boots = Settings.Global.getInt(app.contentResolver, Settings.Global.BOOT_COUNT, 0)
         Settings.Global.putInt(app.contentResolver, Settings.Global.BOOT_COUNT, boots + 1)
     }
@@ -84,15 +92,40 @@ class AlarmAndBootTest {
     }
 
     @Test
-    fun exactAlarmWithoutPermissionIsAPlatformError() {
+    fun exactAlarmRefusalIsJournalledAndAnsweredAsPlatformError() {
         ShadowAlarmManager.setCanScheduleExactAlarms(false)
         assertFalse(callOk("hello").getJSONObject("permissions").getBoolean("can_schedule_exact_alarms"))
-        val answer = call("schedule", """{"task":{"id":"x","mechanism":"alarm","params":{"method":"set_exact","trigger_in_ms":10}}}""")
+        // Robolectric's AlarmManager does not throw for exact alarms, so the refusal the platform
+        // makes on API 31+ (SecurityException from setExact) is played by a wrapping backend.
+        val g = Fixtures.graph()
+        val refusing = object : MechanismBackend {
+            override fun plan(spec: TaskSpec): PlannedSchedule {
+                val real = g.alarmBackend.plan(spec)
+                return object : PlannedSchedule {
+                    override val platform = real.platform
+                    override fun submit() {
+                        if ((spec.params as AlarmParams).method.exact) {
+                            throw SecurityException("Caller needs SCHEDULE_EXACT_ALARM")
+                        }
+                        real.submit()
+                    }
+                }
+            }
+            override fun cancel(record: TaskRecord) = g.alarmBackend.cancel(record)
+        }
+        val dispatcher = RpcDispatcher(
+            g.journal, g.registry, g.config, g.parser, g.backends + (Mechanism.ALARM to refusing), g.device, g.gate,
+        )
+        val answer = JSONObject(
+            dispatcher.call("schedule", """{"task":{"id":"x","mechanism":"alarm","params":{"method":"set_exact","trigger_in_ms":10}}}"""),
+        )
         assertEquals("platform_error", answer.getJSONObject("error").getString("code"))
         assertEquals("java.lang.SecurityException", answer.getJSONObject("error").getString("exception"))
         assertEquals("java.lang.SecurityException", events("x", "schedule_failed").single().detail.getString("exception"))
+        assertTrue(events("x", "scheduled").isEmpty())
+        assertNull(shadowOf(alarmManager).peekNextScheduledAlarm())
         // Inexact alarms need no permission.
-        scheduleAlarm("y", """{"method":"set","trigger_in_ms":10}""")
+        assertTrue(JSONObject(dispatcher.call("schedule", """{"task":{"id":"y","mechanism":"alarm","params":{"trigger_in_ms":10}}}""")).getBoolean("ok"))
     }
 
     @Test

@@ -182,7 +182,7 @@ data class WorkParams(
         .put("expedited", expedited)
         .put("out_of_quota", outOfQuota.wire)
         .putOpt("unique_name", uniqueName)
-        .put("unique_policy", uniquePolicy.wire)
+        .putOpt("unique_policy", if (uniqueName != null) uniquePolicy.wire else null)
         .put("after", JSONArray(after))
         .put("foreground", foreground)
         .put("tags", JSONArray(tags))

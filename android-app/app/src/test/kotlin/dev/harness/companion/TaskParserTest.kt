@@ -1,0 +1,89 @@
+package dev.harness.companion
+
+import dev.harness.companion.app.PreviousExit
+import dev.harness.companion.app.ProcessStarts
+import dev.harness.companion.rpc.RpcError
+import dev.harness.companion.tasks.AlarmParams
+import dev.harness.companion.tasks.AlarmType
+import dev.harness.companion.tasks.DerivedIds
+import dev.harness.companion.tasks.JobParams
+import dev.harness.companion.tasks.TaskParser
+import dev.harness.companion.tasks.WorkParams
+import org.json.JSONObject
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Assert.fail
+import org.junit.Test
+import org.junit.runner.RunWith
+import org.robolectric.RobolectricTestRunner
+
+@RunWith(RobolectricTestRunner::class)
+class TaskParserTest {
+    private fun parse(json: String, api: Int = 36) = TaskParser(api).parse(JSONObject(json))
+
+    private fun refused(json: String, api: Int = 36): RpcError = try {
+        parse(json, api)
+        fail("expected a refusal of $json")
+        throw AssertionError()
+    } catch (e: RpcError) {
+        e
+    }
+
+    @Test
+    fun defaultsAreApplied() {
+        val job = parse("""{"id":"j","mechanism":"job"}""")
+        val p = job.params as JobParams
+        assertEquals(DerivedIds.of("j"), p.jobId)
+        assertEquals(30_000L, p.backoffInitialMs)
+        assertEquals(100L, job.behavior.durationMs)
+        val alarm = parse("""{"id":"a","mechanism":"alarm","params":{"method":"set_alarm_clock","trigger_in_ms":5}}""")
+        assertEquals(AlarmType.RTC_WAKEUP, (alarm.params as AlarmParams).type)
+        val work = parse("""{"id":"w","mechanism":"work","params":{"kind":"periodic","interval_ms":900000}}""")
+        assertEquals("keep", (work.params as WorkParams).uniquePolicy.wire)
+        // The stored form parses back to the same task.
+        assertEquals(work, parse(work.toJson().toString()))
+        assertEquals(job, parse(job.toJson().toString()))
+    }
+
+    @Test
+    fun apiLevelLimitsAreNotSupported() {
+        val e = refused("""{"id":"j","mechanism":"job","params":{"expedited":true}}""", api = 30)
+        assertEquals("not_supported" to "task.params.expedited", e.code.wire to e.field)
+        val f = refused("""{"id":"f","mechanism":"foreground","params":{"type":"shortService"}}""", api = 33)
+        assertEquals("not_supported" to "task.params.type", f.code.wire to f.field)
+    }
+
+    @Test
+    fun variantFieldsAreCheckedAgainstTheVariant() {
+        assertEquals("task.params.interval_ms", refused("""{"id":"w","mechanism":"work","params":{"interval_ms":5}}""").field)
+        assertEquals("task.params.unique_policy", refused("""{"id":"w","mechanism":"work","params":{"unique_policy":"keep"}}""").field)
+        val p = refused("""{"id":"w","mechanism":"work","params":{"kind":"periodic","interval_ms":5,"unique_name":"u","unique_policy":"append"}}""")
+        assertEquals("bad_value" to "task.params.unique_policy", p.code.wire to p.field)
+        assertEquals("task.params.flex_ms", refused("""{"id":"j","mechanism":"job","params":{"flex_ms":5}}""").field)
+        assertEquals("task.params", refused("""{"id":"c","mechanism":"coroutine","params":[]}""").field)
+        assertEquals("unknown_field", refused("""{"id":"c","mechanism":"coroutine","params":{"x":1}}""").code.wire)
+        val big = refused("""{"id":"j","mechanism":"job","params":{"min_latency_ms":123456789012345678901234567890}}""")
+        assertEquals("out_of_range", big.code.wire)
+    }
+
+    @Test
+    fun derivedIdsAreStableAndInRange() {
+        val ids = (0 until 2000).map { DerivedIds.of("task-$it") }
+        assertTrue(ids.all { it in 1000..999_999 })
+        assertEquals(DerivedIds.of("sync-1"), DerivedIds.of("sync-1"))
+        // FNV-1a of the empty string is 0x811C9DC5 = 2166136261.
+        assertEquals(1000 + (2166136261L % 999_000).toInt(), DerivedIds.of(""))
+    }
+
+    @Test
+    fun processStartNamesTheReasons() {
+        val event = ProcessStarts(Fixtures.graph().journal).record(4, PreviousExit(10, "stop", 123L))
+        assertEquals("content_provider", event.detail.getString("reason"))
+        val exit = event.detail.getJSONObject("previous_exit")
+        assertEquals("USER_REQUESTED", exit.getString("reason"))
+        assertEquals(123L, exit.getLong("timestamp_ms"))
+        val first = ProcessStarts(Fixtures.graph().journal).record(null, null)
+        assertEquals("unknown", first.detail.getString("reason"))
+        assertTrue(first.detail.isNull("previous_exit"))
+    }
+}

@@ -1,0 +1,68 @@
+package dev.harness.companion
+
+import dev.harness.companion.Fixtures.events
+import dev.harness.companion.Fixtures.graph
+import dev.harness.companion.tasks.Outcome
+import dev.harness.companion.tasks.TaskParser
+import dev.harness.companion.tasks.TaskState
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import org.json.JSONObject
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Test
+import org.junit.runner.RunWith
+import org.robolectric.RobolectricTestRunner
+import kotlin.coroutines.cancellation.CancellationException
+
+/** The worker's logic ([dev.harness.companion.work.WorkRunner]); WorkManager itself is not here. */
+@RunWith(RobolectricTestRunner::class)
+class WorkRunnerTest {
+    private fun register(id: String, params: String, behavior: String) {
+        val spec = TaskParser(36).parse(JSONObject("""{"id":"$id","mechanism":"work","params":$params,"behavior":$behavior}"""))
+        graph().registry.put(spec, TaskState.SCHEDULED, JSONObject().put("work_id", "00000000-0000-0000-0000-000000000001"))
+    }
+
+    @Test
+    fun outcomesFollowTheRunsAndTheLastRepeats() = runBlocking {
+        register("w1", "{}", """{"duration_ms":0,"outcomes":["retry","failure","success"]}""")
+        val runner = graph().workRunner
+        val results = (0 until 4).map { attempt -> runner.run("w1", attempt, {}, { -256 }) }
+        assertEquals(listOf(Outcome.RETRY, Outcome.FAILURE, Outcome.SUCCESS, Outcome.SUCCESS), results)
+        assertEquals(listOf(0, 1, 2, 3), events("w1", "started").map { it.detail.getInt("run_attempt") })
+        assertEquals(listOf("retry", "failure", "success", "success"), events("w1", "finished").map { it.detail.getString("result") })
+        assertEquals("finished", graph().registry.get("w1")!!.state.wire)
+    }
+
+    @Test
+    fun foregroundWorkCallsSetForegroundFirst() = runBlocking {
+        register("w2", """{"foreground":true}""", """{"duration_ms":0}""")
+        var calls = 0
+        graph().workRunner.run("w2", 0, { calls++ }, { -256 })
+        assertEquals(1, calls)
+        val kinds = events("w2").map { it.kind }
+        assertEquals(listOf("started", "foreground", "finished"), kinds)
+    }
+
+    @Test
+    fun aStoppedWorkerJournalsItsStopReason() = runBlocking {
+        register("w3", "{}", """{"duration_ms":600000}""")
+        val work = async(Dispatchers.Default) {
+            graph().workRunner.run("w3", 0, {}, { 7 })
+        }
+        // Bounded wait for the worker to be inside its work (the `started` row is committed).
+        withTimeout(10_000) {
+            while (events("w3", "started").isEmpty()) kotlinx.coroutines.yield()
+        }
+        work.cancel()
+        val thrown = runCatching { withTimeout(10_000) { work.await() } }.exceptionOrNull()
+        assertTrue(thrown is CancellationException)
+        val stopped = events("w3", "stopped").single()
+        assertEquals("CONSTRAINT_CONNECTIVITY", stopped.stopReason)
+        assertEquals(7, stopped.detail.getInt("stop_reason_code"))
+        assertTrue(events("w3", "finished").isEmpty())
+        assertEquals("scheduled", graph().registry.get("w3")!!.state.wire)
+    }
+}

@@ -1,0 +1,213 @@
+"""Runner benchmarks: harness overhead per step, and one versus two virtual devices.
+
+    python bench/bench_runner.py [--repeat 5] [--specs 30]
+
+Prints (never fails on timing):
+
+1. Per step type: adb round trips and host milliseconds per step, from ``bench/specs/every_step.yaml``
+   run ``--repeat`` times on one virtual device; and the average round trips per action step
+   (every step but ``wait`` and ``reboot``). Target: <= 1.
+2. A run of ``--specs`` specs on one virtual device versus split over two (two worker processes,
+   started and connected first, then released together through a pipe: the figure is the spec
+   execution itself). Target: two devices >= 1.6x as fast as one.
+3. The same specs through ``pytest --virtual`` with ``-n 1`` and ``-n 2`` (pytest-xdist), wall
+   time including interpreter start-up and starting the virtual devices.
+
+Everything runs against a private adb server on a free port and virtual devices started here,
+all stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from harness.bridge.select import select_device  # noqa: E402
+from harness.runner.runner import SpecRunner  # noqa: E402
+from harness.runner.session import Session  # noqa: E402
+from harness.spec.loader import load_spec  # noqa: E402
+
+EVERY_STEP = ROOT / "bench" / "specs" / "every_step.yaml"
+WORKLOAD = [ROOT / "tests" / "runner" / "specs" / "pass" / "job_runs.yaml",
+            ROOT / "tests" / "runner" / "specs" / "pass" / "alarm_fires.yaml",
+            ROOT / "tests" / "runner" / "specs" / "fail" / "offline_job.yaml",
+            EVERY_STEP]
+NON_ACTION = {"wait", "reboot"}
+
+
+# ---------------------------------------------------------------- worker process
+
+def worker(serial: str, adb_port: int, spec_paths: list[str]) -> int:
+    specs = [load_spec(p) for p in spec_paths]
+    session = Session(select_device(serial, adb_port=adb_port))
+    session.companion.connect()
+    print("ready", flush=True)
+    if sys.stdin.readline().strip() != "go":
+        return 2
+    t0 = time.perf_counter()
+    rt0 = session.round_trips
+    run = SpecRunner(session).run(specs)
+    elapsed = time.perf_counter() - t0
+    print(json.dumps({"elapsed": elapsed, "round_trips": session.round_trips - rt0,
+                      "verdicts": [s.verdict.value for s in run.specs]}), flush=True)
+    return 0
+
+
+def start_worker(serial: str, adb_port: int, paths: list[Path]) -> subprocess.Popen[str]:
+    p = subprocess.Popen([sys.executable, __file__, "--worker", serial, "--adb-port", str(adb_port),
+                          *map(str, paths)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert p.stdout is not None
+    line = p.stdout.readline().strip()
+    if line != "ready":
+        p.kill()
+        raise RuntimeError(f"worker for {serial} did not get ready: {line!r}")
+    return p
+
+
+def release(workers: list[subprocess.Popen[str]]) -> tuple[float, list[dict[str, Any]]]:
+    t0 = time.perf_counter()
+    for w in workers:
+        assert w.stdin is not None
+        w.stdin.write("go\n")
+        w.stdin.flush()
+    outs = []
+    for w in workers:
+        out, _ = w.communicate(timeout=600)
+        outs.append(json.loads(out.strip().splitlines()[-1]))
+    return time.perf_counter() - t0, outs
+
+
+# ---------------------------------------------------------------- benchmarks
+
+def per_step(serial: str, adb_port: int, repeat: int) -> None:
+    session = Session(select_device(serial, adb_port=adb_port))
+    session.companion.connect()
+    spec = load_spec(EVERY_STEP)
+    trips: dict[str, list[int]] = defaultdict(list)
+    millis: dict[str, list[float]] = defaultdict(list)
+    spec_trips = []
+    for _ in range(repeat):
+        result = SpecRunner(session).run_spec(spec)
+        if result.verdict.value != "PASSED":
+            print(f"  warning: {spec.name} ended {result.verdict.value}: {result.reason}")
+        spec_trips.append(result.round_trips)
+        for st in result.steps:
+            trips[st.kind].append(st.round_trips)
+            millis[st.kind].append(st.host_duration_s * 1000)
+    print(f"1. harness overhead per step ({spec.name}, {repeat} runs, virtual device {serial})")
+    print(f"   {'step':<20}{'n':>4}{'round trips':>13}{'ms (median)':>13}{'ms (max)':>10}")
+    for kind in sorted(trips):
+        print(f"   {kind:<20}{len(trips[kind]):>4}{statistics.mean(trips[kind]):>13.2f}"
+              f"{statistics.median(millis[kind]):>13.2f}{max(millis[kind]):>10.2f}")
+    action = [t for k, ts in trips.items() if k not in NON_ACTION for t in ts]
+    action_ms = [m for k, ms in millis.items() if k not in NON_ACTION for m in ms]
+    avg = statistics.mean(action)
+    print(f"   action steps: {avg:.2f} adb round trips per step on average "
+          f"(target <= 1: {'met' if avg <= 1 else 'NOT met'}), {statistics.median(action_ms):.2f} ms median")
+    print(f"   per spec, setup and restore included: {statistics.mean(spec_trips):.1f} round trips "
+          f"for {len(spec.steps)} steps")
+
+
+def workload(n_specs: int, workdir: Path) -> tuple[list[Path], list[list[Path]]]:
+    """``n_specs`` copies of the workload specs (renamed), and a split in two with each kind halved.
+
+    The reboot step is left out of the workload: on the virtual device a reboot is mostly the
+    device's simulated boot delay (wall-clock waiting), which would hide the harness' own cost.
+    """
+    paths: list[Path] = []
+    halves: list[list[Path]] = [[], []]
+    for i in range(n_specs):
+        kind, occurrence = i % len(WORKLOAD), i // len(WORKLOAD)
+        text = WORKLOAD[kind].read_text().replace("  - reboot\n", "")
+        name = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("spec:"))
+        dst = workdir / f"spec_{i:02d}.yaml"
+        dst.write_text(text.replace(f"spec: {name}", f"spec: {name}-{i:02d}", 1))
+        paths.append(dst)
+        halves[occurrence % 2].append(dst)
+    return paths, halves
+
+
+def one_vs_two(serials: list[str], adb_port: int, n_specs: int, workdir: Path, rounds: int) -> None:
+    paths, halves = workload(n_specs, workdir)
+    ones, twos = [], []
+    out1: dict[str, Any] = {}
+    outs: list[dict[str, Any]] = []
+    for _ in range(rounds):
+        t, (out1,) = release([start_worker(serials[0], adb_port, paths)])
+        ones.append(t)
+        t, outs = release([start_worker(s, adb_port, h) for s, h in zip(serials, halves)])
+        twos.append(t)
+    verdicts = out1["verdicts"]
+    print(f"2. {n_specs} specs ({len(WORKLOAD)} kinds, no reboots; {verdicts.count('PASSED')} passed, "
+          f"{verdicts.count('FAILED')} failed by design), {rounds} rounds, best and median")
+    print(f"   one virtual device : {min(ones):7.3f} s best, {statistics.median(ones):7.3f} s median "
+          f"({out1['round_trips']} adb round trips, {out1['round_trips'] / min(ones):.0f} per second)")
+    each = ", ".join(f"{o['elapsed']:.3f}s" for o in outs)
+    print(f"   two virtual devices: {min(twos):7.3f} s best, {statistics.median(twos):7.3f} s median "
+          f"(last round's workers: {each})")
+    speedup = min(ones) / min(twos)
+    print(f"   speed-up {speedup:.2f}x best-to-best, {statistics.median(ones) / statistics.median(twos):.2f}x "
+          f"median (target >= 1.6x: {'met' if speedup >= 1.6 else 'NOT met'}; {os.cpu_count()} CPUs shared "
+          "by this harness, the adb server and both virtual devices)")
+
+
+def xdist(adb_port: int, workdir: Path) -> None:
+    env = dict(os.environ, ANDROID_ADB_SERVER_PORT=str(adb_port))
+    times = {}
+    for n in (1, 2):
+        t0 = time.perf_counter()
+        p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--virtual", "-n", str(n),
+                            str(workdir)], capture_output=True, text=True, env=env, cwd=workdir, timeout=600)
+        times[n] = time.perf_counter() - t0
+        last = (p.stdout.strip().splitlines() or ["?"])[-1]
+        print(f"   pytest -n {n} --virtual: {times[n]:6.2f} s wall  ({last})")
+    print(f"   speed-up {times[1] / times[2]:.2f}x end to end (start-up of Python, xdist and the devices included)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--specs", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3, help="repetitions of the one/two device comparison")
+    parser.add_argument("--no-xdist", action="store_true", help="skip the pytest -n 1 / -n 2 comparison")
+    parser.add_argument("--worker", metavar="SERIAL", help=argparse.SUPPRESS)
+    parser.add_argument("--adb-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args.worker, args.adb_port, args.paths)
+
+    from harness.virtual.testing import private_adb_server, running_sim
+
+    state = Path(tempfile.mkdtemp(prefix="bench_runner_"))
+    os.environ["HARNESS_SIM_DIR"] = str(state / "sims")
+    try:
+        with private_adb_server() as server, running_sim(server, name="bench_a") as a, \
+                running_sim(server, name="bench_b") as b:
+            per_step(a.serial, server.port, args.repeat)
+            work = state / "specs"
+            work.mkdir()
+            one_vs_two([a.serial, b.serial], server.port, args.specs, work, args.rounds)
+            if not args.no_xdist:
+                print("3. the same specs through the pytest plugin")
+                xdist(server.port, work)
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
