@@ -3,7 +3,8 @@
 ``pytest specs/`` collects every ``*.yaml`` / ``*.yml`` spec (a file whose top level has a
 ``spec:`` key) under the paths named on the command line, one test item per spec, located at the
 spec's line. Spec files are collected only from paths given explicitly (not from ``testpaths``),
-so a plain ``pytest`` never picks up YAML test data.
+and not from a named directory that holds Python tests (``test_*.py``, ``conftest.py``: its YAML
+is those tests' data), so ``pytest`` and ``pytest tests/`` never pick up YAML test data.
 
 - An invalid spec is a *collection error* showing ``file:line:col`` and the quoted lines (never a
   test failure); ``--harness-collect=never`` turns spec collection off.
@@ -157,6 +158,7 @@ class DevicePool:
 
 
 _POOL = pytest.StashKey[DevicePool]()
+_ROOTS = pytest.StashKey[list[Path]]()
 
 
 def _pool(config: pytest.Config) -> DevicePool:
@@ -165,17 +167,30 @@ def _pool(config: pytest.Config) -> DevicePool:
 
 # ---------------------------------------------------------------- collection
 
+def _has_python_tests(directory: Path) -> bool:
+    """A Python test tree (its YAML is test data of those tests, e.g. deliberately broken specs)."""
+    for pattern in ("test_*.py", "*_test.py", "conftest.py"):
+        if next(directory.rglob(pattern), None) is not None:
+            return True
+    return False
+
+
 def _explicit_roots(config: pytest.Config) -> list[Path]:
-    if config.getoption("harness_collect") == "never":
-        return []
-    if config.args_source is not pytest.Config.ArgsSource.ARGS:
-        return []
-    roots = []
-    for arg in config.args:
-        path = Path(str(arg).split("::", 1)[0])
-        if not path.is_absolute():
-            path = Path(config.invocation_params.dir) / path
-        roots.append(path.resolve())
+    """Where YAML specs are collected: paths named on the command line (a file always; a directory
+    unless it holds Python tests). Cached on the config."""
+    cached = config.stash.get(_ROOTS, None)
+    if cached is not None:
+        return cached
+    roots: list[Path] = []
+    if config.getoption("harness_collect") != "never" and config.args_source is pytest.Config.ArgsSource.ARGS:
+        for arg in config.args:
+            path = Path(str(arg).split("::", 1)[0])
+            if not path.is_absolute():
+                path = Path(config.invocation_params.dir) / path
+            path = path.resolve()
+            if path.is_file() or (path.is_dir() and not _has_python_tests(path)):
+                roots.append(path)
+    config.stash[_ROOTS] = roots
     return roots
 
 

@@ -229,7 +229,8 @@ class SpecRunner:
         try:
             if kinds:  # an empty set would mean "everything" to the guard
                 guard.snapshot(kinds)
-            s.start_spec(reset_app=spec.setup.reset, reset_device=s.virtual)
+            s.start_spec(reset_app=spec.setup.reset, reset_device=s.virtual,
+                         list_wifi=StateKind.METERED in kinds)
             original_config = dict(s.start_config)
             self._setup(spec)
             obs = self._steps(spec, result, host0)

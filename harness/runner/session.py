@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from harness.bridge.shell import ShellResult, quote_argv
 from harness.companion.client import CompanionClient, call_argv, parse_call_output, request_arg
 from harness.companion.protocol import PACKAGE, HelloInfo, Method
+from harness.controls import network as network_ctl
 from harness.controls.batch import run_batch
 from harness.errors import CommandFailedError
 from harness.runner.clock import Clock, RealTime, VirtualTime
@@ -102,13 +103,14 @@ class Session:
                                  command=quote_argv(argv))
 
     # ------------------------------------------------------------ per spec
-    def start_spec(self, *, reset_app: bool, reset_device: bool = False) -> None:
+    def start_spec(self, *, reset_app: bool, reset_device: bool = False, list_wifi: bool = False) -> None:
         """A fresh start for a spec, in one round trip.
 
         ``vdev reset`` first (``reset_device``, virtual device only), then the companion's
         ``cancel_all`` + ``clear_events`` (``reset_app``), then ``hello`` and the observation. The
         ``hello`` after the clearing gives the journal's baseline (every event after it belongs to
-        the spec) and the device clock the spec starts at.
+        the spec) and the device clock the spec starts at. ``list_wifi`` also lists the saved Wi-Fi
+        networks (for ``metered``), once per session.
         """
         pre: list[list[str]] = [["vdev", "reset"]] if reset_device else []
         calls: list[tuple[Method, list[str]]] = []
@@ -117,7 +119,11 @@ class Session:
             calls.append((Method.CLEAR_EVENTS, call_argv(Method.CLEAR_EVENTS, request_arg())))
         calls.append((Method.HELLO, call_argv(Method.HELLO)))
         obs_cmds, obs_what = self.clock.observe_commands()
-        results = self.run_commands(pre + [argv for _m, argv in calls] + obs_cmds)
+        wifi = network_ctl.list_metered_commands() if list_wifi and self.wifi_networks is None else []
+        results = self.run_commands(pre + [argv for _m, argv in calls] + obs_cmds + wifi)
+        if wifi and results[-1].status == 0:
+            self.wifi_networks = sorted(network_ctl.parse_wifi_networks(results[-1].stdout))
+        results = results[:len(results) - len(wifi)]
         if pre and results[0].status != 0:
             r = results[0]
             raise CommandFailedError(r.serial, r.command, r.status, r.stderr, r.stdout)

@@ -23,6 +23,7 @@ from harness.virtual.adb.packets import (
 )
 from harness.virtual.adb.router import route
 from harness.virtual.adb.service import ServiceContext, ServiceHandler
+from harness.virtual.adb.sockets import route_socket
 from harness.virtual.adb.stream import AdbStream, StreamClosed
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ class AdbConnection:
                         self._delayed_ack)
             self.send_message(Command.CLSE, 0, remote_id)
             return
-        found = route(name)
+        found = route(name) or route_socket(name, self._context)
         if found is None:
             log.info("refusing unknown service %r", name)
             self.send_message(Command.CLSE, 0, remote_id)

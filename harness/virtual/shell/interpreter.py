@@ -275,7 +275,13 @@ class Interpreter:
         try:
             result = self._builtin(argv)
             if result is None:
-                result = self._dispatch(argv)
+                # ``NAME=value cmd``: the assignments are in cmd's environment only (POSIX sh)
+                self.ctx.extra["env"] = {**self.variables, **{n: self._expand(v) or "" for n, v in
+                                                              command.assignments}}
+                try:
+                    result = self._dispatch(argv)
+                finally:
+                    self.ctx.extra["env"] = self.variables
             await self._emit(fds, 1, result.stdout, sink)
             await self._emit(fds, 2, result.stderr, sink)
             self.last_status = result.status & 0xFF
