@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 
-from harness.errors import HarnessError, SpecError, UsageError
+from harness.errors import HarnessError, UsageError
 
 log = logging.getLogger(__name__)
 

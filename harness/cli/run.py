@@ -30,6 +30,7 @@ from harness.runner.provision import provide_device
 from harness.runner.result import RunResult, SpecResult, Verdict
 from harness.runner.runner import Progress, SpecRunner, new_run
 from harness.runner.session import Session
+from harness.runner.steps import describe
 from harness.spec.loader import find_spec_files, parse_spec_file
 from harness.spec.model import Spec
 
@@ -113,8 +114,6 @@ class Terminal:
         if p.kind == "spec_start":
             self._status(f"{n} {p.spec.name}: starting")
         elif p.kind == "step_start" and p.step is not None:
-            from harness.runner.steps import describe
-
             self._status(f"{n} {p.spec.name}: step {p.index + 1}/{p.total}: {describe(p.step)}")
         elif p.kind == "spec_end" and p.result is not None:
             self.done += 1
@@ -162,7 +161,7 @@ def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _make_clock(choice: str, virtual: bool) -> Clock | None:
+def _make_clock(choice: str) -> Clock | None:
     if choice == "virtual":
         return VirtualTime()
     if choice == "real":
@@ -198,7 +197,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         with provide_device(args.device, adb_host=args.adb_host, adb_port=args.adb_port,
                             virtual=args.virtual, on_virtual=announce) as provided:
             session = Session(provided.device)
-            clock = _make_clock(args.clock, session.virtual)
+            clock = _make_clock(args.clock)
             if clock is not None:
                 session.clock = clock
             run_result.device = session.device.serial

@@ -29,7 +29,6 @@ from harness.spec.model import (
     NeverExpectation,
     OrderExpectation,
     Spec,
-    StateCheck,
     StateExpectation,
     StopReasonExpectation,
     ThreadExpectation,

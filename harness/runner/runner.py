@@ -34,7 +34,6 @@ from harness.runner.expectations import Observation, check_all, state_anchor_key
 from harness.runner.probes import PlatformState, StateQuery
 from harness.runner.result import RunResult, SpecResult, StepRecord, StepStatus, Verdict
 from harness.runner.session import Session
-from harness.runner.timeline import Moment
 from harness.spec.model import (
     AirplaneStep,
     BatteryStep,

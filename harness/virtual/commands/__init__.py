@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "harness.virtual.commands.power",
     "harness.virtual.commands.jobscheduler",
     "harness.virtual.commands.content",
+    "harness.virtual.ui.commands",  # app_process (uiautomator2 server), md5sum; wraps am/input for screens
 ]
 
 

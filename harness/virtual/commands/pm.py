@@ -3,18 +3,17 @@
 Output formats of PackageManagerShellCommand: ``package:NAME`` lines (``-f`` adds
 ``APK_PATH=``, ``-U`` appends ``uid:UID``), ``Success`` / ``Failure [CODE: message]`` for
 install and uninstall, ``Unknown command: X`` (status 255) for anything else. The model's
-Packages subsystem holds the packages; these handlers only translate. Package details read
-from ``Packages.installed[NAME]``: ``path``, ``system`` (bool), ``uid`` when present.
+Packages subsystem holds the packages; these handlers only translate. Package details come
+from the record ``Packages.installed[NAME]`` (a ``PackageInfo``): ``install_path``, ``system``, ``uid``.
 """
 
 from __future__ import annotations
 
 import logging
 import posixpath
-from typing import Any
 
 from harness.virtual.model.files import FsError
-from harness.virtual.model.packages import InstallFailure
+from harness.virtual.model.packages import InstallFailure, PackageInfo
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, ShellResult
 
 log = logging.getLogger(__name__)
@@ -25,13 +24,13 @@ def register(registry: CommandRegistry) -> None:
     registry.register_service("cmd", "package", pm)
 
 
-def _info(ctx: CommandContext, package: str) -> dict[str, Any]:
-    info = ctx.model.packages.installed.get(package)
-    return info if isinstance(info, dict) else {}
+def _info(ctx: CommandContext, package: str) -> PackageInfo | None:
+    return ctx.model.packages.installed.get(package)
 
 
 def apk_path(ctx: CommandContext, package: str) -> str:
-    return str(_info(ctx, package).get("path") or f"/data/app/{package}-1/base.apk")
+    info = _info(ctx, package)
+    return (info.install_path if info is not None else "") or f"/data/app/{package}-1/base.apk"
 
 
 def failure_line(failure: InstallFailure) -> str:
@@ -90,7 +89,7 @@ def _list_packages(ctx: CommandContext, args: list[str]) -> ShellResult:
     lines: list[str] = []
     for package in ctx.model.packages.list_packages():
         info = _info(ctx, package)
-        system = bool(info.get("system", False))
+        system = info is not None and info.system
         if "-3" in flags and system:
             continue
         if "-s" in flags and not system:
@@ -98,8 +97,8 @@ def _list_packages(ctx: CommandContext, args: list[str]) -> ShellResult:
         if pattern and pattern not in package:
             continue
         line = f"package:{apk_path(ctx, package)}={package}" if "-f" in flags else f"package:{package}"
-        if "-U" in flags and "uid" in info:
-            line += f" uid:{info['uid']}"
+        if "-U" in flags and info is not None:
+            line += f" uid:{info.uid}"
         lines.append(line)
     return ShellResult.ok("".join(line + "\n" for line in lines))
 

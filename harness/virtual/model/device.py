@@ -100,6 +100,8 @@ class DeviceModel:
         from harness.virtual.model.processes import Processes
         from harness.virtual.model.standby import Standby
         from harness.virtual.model.work import WorkManager
+        from harness.virtual.ui.screen import UiSystem
+        from harness.virtual.ui.sockets import DeviceSockets
 
         self.files = FileStore(self)
         self.packages = Packages(self)
@@ -110,8 +112,10 @@ class DeviceModel:
         self.jobs = JobScheduler(self)
         self.work = WorkManager(self)
         self.companion = CompanionApp(self)
+        self.sockets = DeviceSockets(self)  # listening sockets of device processes (harness/virtual/ui)
+        self.ui = UiSystem(self)  # the screen uiautomator sees (harness/virtual/ui)
         self.subsystems = [self.files, self.packages, self.processes, self.standby, self.doze,
-                           self.alarms, self.jobs, self.work, self.companion]
+                           self.alarms, self.jobs, self.work, self.companion, self.sockets, self.ui]
 
     # ---------------------------------------------------------------- trace
     def trace(self, kind: str, **fields: Any) -> None:

@@ -126,21 +126,21 @@ class _RuntimeReceiver:
 
 
 def companion_info(api: int, wall_ms: int) -> PackageInfo:
-    perms = (P_RECEIVE_BOOT_COMPLETED, P_SCHEDULE_EXACT_ALARM, P_FOREGROUND_SERVICE,
+    # android-app/app/src/main/AndroidManifest.xml: its <uses-permission> list (shortService needs none)
+    perms = (P_RECEIVE_BOOT_COMPLETED, P_FOREGROUND_SERVICE,
              "android.permission.FOREGROUND_SERVICE_DATA_SYNC",
-             "android.permission.FOREGROUND_SERVICE_SHORT_SERVICE",
              "android.permission.FOREGROUND_SERVICE_SPECIAL_USE",
-             P_POST_NOTIFICATIONS, P_WAKE_LOCK, P_INTERNET, P_ACCESS_NETWORK_STATE)
+             P_POST_NOTIFICATIONS, P_SCHEDULE_EXACT_ALARM, P_WAKE_LOCK, P_ACCESS_NETWORK_STATE)
     return PackageInfo(
         name=COMPANION_PACKAGE, version_code=1, version_name="0.1.0", target_sdk=36, min_sdk=26,
         requested_permissions=perms,
-        receivers=(ReceiverDecl(f"{COMPANION_PACKAGE}.BootReceiver",
+        receivers=(ReceiverDecl(f"{COMPANION_PACKAGE}.boot.BootReceiver",
                                 ("android.intent.action.LOCKED_BOOT_COMPLETED",
                                  "android.intent.action.BOOT_COMPLETED",
                                  "android.intent.action.MY_PACKAGE_REPLACED",
                                  "android.intent.action.TIME_SET"), True),
-                   ReceiverDecl(f"{COMPANION_PACKAGE}.AlarmReceiver", (), False)),
-        activities=(f"{COMPANION_PACKAGE}.MainActivity", f"{COMPANION_PACKAGE}.ui.CompanionActivity"),
+                   ReceiverDecl(f"{COMPANION_PACKAGE}.alarms.AlarmReceiver", (), False)),
+        activities=(f"{COMPANION_PACKAGE}.ui.CompanionActivity",),  # the manifest's only activity
         install_path=f"/data/app/~~harness==/{COMPANION_PACKAGE}-1/base.apk",
         first_install_wall_ms=wall_ms, last_update_wall_ms=wall_ms,
         # The companion was installed and launched once by `harness companion install`.

@@ -28,7 +28,7 @@ class JobServiceTest {
 
     /** Waits (bounded) for the offloaded work of [jobId] to end. */
     private fun awaitWork(jobId: Int) = runBlocking {
-        val work = graph().jobRunner.workFor(jobId) ?: return@runBlocking
+        val work = checkNotNull(graph().jobRunner.workFor(jobId)) { "no work launched for job $jobId" }
         withTimeout(10_000) { work.join() }
     }
 

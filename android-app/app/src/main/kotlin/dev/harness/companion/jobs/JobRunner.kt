@@ -31,6 +31,7 @@ class JobRunner(
     private val scope: CoroutineScope,
 ) {
     private val running = ConcurrentHashMap<Int, Job>()
+    private val lastLaunched = ConcurrentHashMap<Int, Job>()
 
     fun onStart(jobId: Int, taskId: String?, finish: (reschedule: Boolean) -> Unit): Boolean {
         gate.pass()
@@ -64,6 +65,7 @@ class JobRunner(
             finish(reschedule)
         }
         running[jobId] = job
+        lastLaunched[jobId] = job
         job.start()
         return true
     }
@@ -90,8 +92,8 @@ class JobRunner(
     /** Whether the work for [jobId] is still running. */
     fun isRunning(jobId: Int): Boolean = running.containsKey(jobId)
 
-    /** The coroutine running the work of [jobId], if any (to wait for it). */
-    fun workFor(jobId: Int): Job? = running[jobId]
+    /** The coroutine of the latest run of [jobId] (completes after jobFinished), to wait for it. */
+    fun workFor(jobId: Int): Job? = lastLaunched[jobId]
 
     private companion object {
         const val MECHANISM = "job"
