@@ -116,6 +116,40 @@ class BootTimeoutError(DeviceError):
         super().__init__(f"device not ready {timeout:g}s after reboot (last seen: {last_state})", serial)
 
 
+# ---------------------------------------------------------------- screen (uiautomator2)
+
+class UiError(DeviceError):
+    """A screen-level action through uiautomator2 failed (harness/ui)."""
+
+
+class UiAutomatorUnavailableError(UiError):
+    """uiautomator2 cannot run on the device: the client is not installed, or its server did not start."""
+
+    def __init__(self, serial: str | None, cause: str) -> None:
+        self.cause = cause
+        super().__init__(f"uiautomator2 cannot start: {cause}", serial)
+
+
+class UiElementNotFoundError(UiError):
+    """What an action looks for is not on the screen (within its bounded wait)."""
+
+    def __init__(self, serial: str | None, action: str, what: str, screen: str = "") -> None:
+        self.action = action
+        self.what = what
+        self.screen = screen
+        shown = f" (showing: {screen})" if screen else ""
+        super().__init__(f"{action}: {what} not found on screen{shown}", serial)
+
+
+class UiActionError(UiError):
+    """A screen action ran but did not have its effect, or cannot apply on this device."""
+
+    def __init__(self, serial: str | None, action: str, problem: str) -> None:
+        self.action = action
+        self.problem = problem
+        super().__init__(f"{action}: {problem}", serial)
+
+
 # ---------------------------------------------------------------- companion
 
 class CompanionError(HarnessError):

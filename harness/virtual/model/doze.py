@@ -206,7 +206,13 @@ class Doze(Subsystem):
         self._cancel_light_alarm()
 
     def _ops_inactive(self) -> bool:
-        return self.active_idle_op_count <= 0 and not self.jobs_active and not self.alarms_active
+        return self.active_idle_op_count <= 0 and not self._jobs_running() and not self.alarms_active
+
+    def _jobs_running(self) -> bool:
+        """JobSchedulerService reports running jobs (setJobsActive); also read its running set directly,
+        so a window opened while a job runs stays open even if no report came."""
+        jobs = getattr(self.model, "jobs", None)
+        return self.jobs_active or bool(getattr(jobs, "running", None))
 
     def _start_idle_op(self, min_time: int) -> None:
         """mActiveIdleOpCount = 1, released MIN_*_MAINTENANCE_TIME after the idle broadcast."""

@@ -187,9 +187,12 @@ def behave(duration_ms: int | None = None, outcomes: Sequence[str] | None = None
                     on_stop=OnStop(on_stop) if on_stop is not None else None)
 
 
-def reset(phone: Phone, api: int | None = None) -> None:
-    argv = ["vdev", "reset"] + (["--api", str(api)] if api is not None else [])
-    out = phone.sh(*argv)
+DEFAULT_API = 34
+
+
+def reset(phone: Phone, api: int = DEFAULT_API) -> None:
+    """``vdev reset`` (the API level is given every time: a reset keeps the previous one otherwise)."""
+    out = phone.sh("vdev", "reset", "--api", str(api))
     assert "boot_count=1" in out, out
     phone.client = CompanionClient(phone.device)
 
