@@ -29,6 +29,8 @@ android {
     testOptions {
         unitTests {
             isIncludeAndroidResources = true
+            // The shared protocol conformance vectors (ProtocolVectorsTest).
+            all { it.systemProperty("protocol.vectors", rootProject.file("../tests/protocol/vectors.json").absolutePath) }
         }
     }
 }

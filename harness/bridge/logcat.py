@@ -75,13 +75,22 @@ def parse_line(line: str) -> LogLine | None:
 
 
 def logcat_argv(tags: Sequence[str], *, priority: LogPriority = LogPriority.VERBOSE,
-                dump: bool = False) -> list[str]:
+                dump: bool = False, since_wall_ms: int | None = None) -> list[str]:
+    """``logcat -v threadtime [-d] [-t TIME] TAG:P ... *:S``.
+
+    ``since_wall_ms``: only the lines from the first one logged at or after this wall time (ms
+    since the epoch), as ``-t sssss.mmm`` (logcat's epoch time format; ``-t`` implies ``-d``).
+    """
     for tag in tags:
         if not _TAG.match(tag):
             raise ValueError(f"invalid logcat tag {tag!r}")
     argv = ["logcat", "-v", "threadtime"]
     if dump:
         argv.append("-d")
+    if since_wall_ms is not None:
+        if since_wall_ms < 0:
+            raise ValueError(f"since_wall_ms must not be negative: {since_wall_ms}")
+        argv += ["-t", f"{since_wall_ms // 1000}.{since_wall_ms % 1000:03d}"]
     argv += [f"{tag}:{priority.value}" for tag in tags]
     argv.append("*:S")
     return argv

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from harness.bridge.shell import MAX_SCRIPT_BYTES, ShellResult, quote_argv
@@ -43,20 +43,18 @@ def batch_script(commands: Sequence[Command], marker: str) -> str:
 
 def split_batch_output(stdout: str, stderr: str, marker: str, count: int) -> list[tuple[int, str, str]] | None:
     """(status, stdout, stderr) per command, or None if a marker is missing (the batch broke off)."""
-    out_re = re.compile(re.escape(marker) + r":(\d+):(\d+)\n?")
-    err_re = re.compile(re.escape(marker) + r":(\d+)\n?")
     results: list[tuple[int, str, str]] = []
     pos = 0
     out_chunks: list[tuple[int, str]] = []
-    for m in out_re.finditer(stdout):
-        out_chunks.append((int(m.group(2)), stdout[pos:m.start()]))
+    for start, m in _marks(stdout, marker, _OUT_TAIL):
+        out_chunks.append((int(m.group(2)), stdout[pos:start]))
         pos = m.end()
     if len(out_chunks) < count:
         return None
     err_chunks: list[str] = []
     pos = 0
-    for m in err_re.finditer(stderr):
-        err_chunks.append(stderr[pos:m.start()])
+    for start, m in _marks(stderr, marker, _ERR_TAIL):
+        err_chunks.append(stderr[pos:start])
         pos = m.end()
     cleaned = _strip_v1_stderr_markers(out_chunks, marker)
     for i in range(count):
@@ -66,10 +64,44 @@ def split_batch_output(stdout: str, stderr: str, marker: str, count: int) -> lis
     return results
 
 
+# What follows the marker: ":i:status" on stdout, ":i" on stderr. The marker is new for every
+# batch, so it is found with str.find and only these fixed tails are regular expressions (a
+# pattern per marker would be compiled for every round trip).
+_OUT_TAIL = re.compile(r":(\d+):(\d+)\n?")
+_ERR_TAIL = re.compile(r":(\d+)\n?")
+_V1_ERR_LINE_TAIL = re.compile(r":\d+(?=\n|$)\n?")
+
+
+def _marks(text: str, marker: str, tail: re.Pattern[str]) -> Iterator[tuple[int, re.Match[str]]]:
+    """Each ``marker`` followed by ``tail``, left to right, not overlapping: (where it starts, tail match)."""
+    pos = 0
+    while True:
+        at = text.find(marker, pos)
+        if at < 0:
+            return
+        m = tail.match(text, at + len(marker))
+        if m is None:
+            pos = at + 1
+            continue
+        yield at, m
+        pos = m.end()
+
+
 def _strip_v1_stderr_markers(chunks: list[tuple[int, str]], marker: str) -> list[tuple[int, str]]:
     """Without shell v2, ``MARK:i`` lines (meant for stderr) land in stdout: drop them."""
-    line = re.compile(r"(^|\n)" + re.escape(marker) + r":\d+(?=\n|$)\n?")
-    return [(status, line.sub(lambda m: m.group(1), text)) for status, text in chunks]
+    return [(status, _strip_v1_line(text, marker) if marker in text else text) for status, text in chunks]
+
+
+def _strip_v1_line(text: str, marker: str) -> str:
+    """``text`` without the marker lines ``MARK:i`` that start a line (each with its newline)."""
+    out: list[str] = []
+    pos = 0
+    for at, m in _marks(text, marker, _V1_ERR_LINE_TAIL):
+        if at == 0 or text[at - 1] == "\n":
+            out.append(text[pos:at])
+            pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _chunks(commands: Sequence[Command], limit: int) -> list[list[Command]]:

@@ -58,8 +58,12 @@ class Clock(abc.ABC):
     name: str = ""
 
     @abc.abstractmethod
-    def observe_commands(self) -> tuple[Commands, list[str]]:
-        """Commands appended to every step's round trip, and what each one reads."""
+    def observe_commands(self, *, fresh: bool = False) -> tuple[Commands, list[str]]:
+        """Commands appended to every step's round trip, and what each one reads.
+
+        ``fresh``: the round trip starts a spec (the device may have been reset): observe from
+        scratch rather than from what the previous observation saw.
+        """
 
     @abc.abstractmethod
     def absorb(self, session: "Session", what: Sequence[str], results: Sequence[ShellResult]) -> None:
@@ -92,9 +96,20 @@ class VirtualTime(Clock):
 
     def __init__(self) -> None:
         self.next_timer_ms: int | None = None
+        self._seen_wall_ms: int | None = None  # device wall time at the last observation
+        self._asked_since_ms: int | None = None  # the ``logcat -t`` time of the round trip in flight
 
-    def observe_commands(self) -> tuple[Commands, list[str]]:
-        return VDEV_STATE + journal_mod.dump_commands(), ["vdev_state", "journal"]
+    def observe_commands(self, *, fresh: bool = False) -> tuple[Commands, list[str]]:
+        """``vdev state`` and the journal lines logged since the previous observation.
+
+        Everything logged after the previous round trip's ``vdev state`` carries a wall time at or
+        after the one it printed, so ``logcat -t`` that time prints every new line (and a few
+        already seen, which :class:`JournalLog` drops by seq) without re-reading the whole journal.
+        """
+        if fresh:
+            self._seen_wall_ms = None
+        self._asked_since_ms = self._seen_wall_ms
+        return VDEV_STATE + journal_mod.dump_commands(self._asked_since_ms), ["vdev_state", "journal"]
 
     def absorb(self, session: "Session", what: Sequence[str], results: Sequence[ShellResult]) -> None:
         by = dict(zip(what, results))
@@ -116,6 +131,21 @@ class VirtualTime(Clock):
             self.next_timer_ms = vs.next_timer_ms
             session.now = vs.moment
             session.samples.append(vs.sample)
+            wall, asked = vs.moment.wall_ms, self._asked_since_ms
+            self._seen_wall_ms = wall
+            if journal is not None and asked is not None and (wall is None or wall < asked):
+                # The wall clock was set back during this round trip (``cmd alarm set-time``):
+                # lines logged after that carry earlier times than ``-t`` asked for. Read it all.
+                self._seen_wall_ms = None
+                self._read_whole_journal(session)
+
+    def _read_whole_journal(self, session: "Session") -> None:
+        """One more round trip: the journal lines of the whole log buffer."""
+        (r,) = session.run_commands(journal_mod.dump_commands())
+        if r.status != 0:
+            raise ObservationError(f"[{session.device.serial}] {r.command!r} exited {r.status}: "
+                                   f"{(r.stderr or r.stdout).strip()[-300:]}")
+        session.journal.add(journal_mod.events_from_logcat(r.stdout))
 
     def begin(self, session: "Session", elapsed_ms: int, boot: int, wall_ms: int | None) -> None:
         session.now = Moment(boot, elapsed_ms, wall_ms, session.journal.last_seq)
@@ -199,7 +229,7 @@ class RealTime(Clock):
             stream.__exit__(None, None, None)
 
     # ------------------------------------------------------------ observation
-    def observe_commands(self) -> tuple[Commands, list[str]]:
+    def observe_commands(self, *, fresh: bool = False) -> tuple[Commands, list[str]]:
         return lane_commands()
 
     def _read_stream(self, session: "Session", timeout_s: float) -> list[dict[str, Any]]:

@@ -21,9 +21,14 @@ from harness.companion.protocol import JOURNAL_TAG
 log = logging.getLogger(__name__)
 
 
-def dump_commands() -> list[list[str]]:
-    """``logcat -d`` of the journal tag only: the journal lines in the device's log buffer."""
-    return [logcat_argv([JOURNAL_TAG], priority=LogPriority.INFO, dump=True)]
+def dump_commands(since_wall_ms: int | None = None) -> list[list[str]]:
+    """``logcat -d`` of the journal tag only: the journal lines in the device's log buffer.
+
+    ``since_wall_ms``: only the lines from the first one logged at or after that device wall time
+    (``-t TIME``), so a round trip reads the lines that are new since the last look, not the
+    whole journal again; lines printed twice are deduplicated by seq (:class:`JournalLog`).
+    """
+    return [logcat_argv([JOURNAL_TAG], priority=LogPriority.INFO, dump=True, since_wall_ms=since_wall_ms)]
 
 
 def event_from_text(message: str) -> dict[str, Any] | None:
@@ -76,8 +81,10 @@ class JournalLog:
             self._seen.add(seq)
             new.append(dict(e))
         if new:
+            in_order = self.events[-1]["seq"] if self.events else self.baseline
             self.events.extend(new)
-            self.events.sort(key=lambda e: e["seq"])
-            expected = list(range(self.baseline + 1, self.events[-1]["seq"] + 1))
-            self.gap = len(self.events) != len(expected)
+            if any(e["seq"] < in_order for e in new) or any(a["seq"] > b["seq"] for a, b in zip(new, new[1:])):
+                self.events.sort(key=lambda e: e["seq"])
+            # distinct seqs above the baseline: no gap exactly when they fill baseline+1..last
+            self.gap = len(self.events) != self.events[-1]["seq"] - self.baseline
         return new

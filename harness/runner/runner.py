@@ -50,6 +50,7 @@ from harness.spec.model import (
     StateExpectation,
     Step,
 )
+from harness.ui import steps as ui_steps
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ def guard_kinds(spec: Spec) -> frozenset[StateKind]:
             kinds.add(StateKind.STANDBY)
         elif isinstance(step, ExactAlarmStep):
             kinds.add(StateKind.APPOPS)
+        kinds |= ui_steps.guard_kinds(step)  # screen steps (harness/ui)
     return frozenset(kinds)
 
 
@@ -222,7 +224,8 @@ class SpecRunner:
             self.progress(Progress("spec_end", spec, result=result))
             return result
         kinds = guard_kinds(spec)
-        guard = DeviceStateGuard(s.device, package=s.package, kinds=kinds)
+        guard = DeviceStateGuard(s.device, package=s.package, kinds=kinds,
+                                 permissions=ui_steps.guard_permissions(spec))
         original_config: dict[str, Any] | None = None
         interrupted: KeyboardInterrupt | None = None
         try:
@@ -324,6 +327,7 @@ class SpecRunner:
     def _cleanup(self, spec: Spec, guard: DeviceStateGuard, original_config: dict[str, Any] | None,
                  result: SpecResult) -> None:
         s = self.session
+        ui_steps.close_screen(s)  # stop the uiautomator2 server a screen step started
         try:
             s.end_spec()
         except HarnessError as e:

@@ -118,7 +118,7 @@ class Session:
             calls.append((Method.CANCEL_ALL, call_argv(Method.CANCEL_ALL, request_arg())))
             calls.append((Method.CLEAR_EVENTS, call_argv(Method.CLEAR_EVENTS, request_arg())))
         calls.append((Method.HELLO, call_argv(Method.HELLO)))
-        obs_cmds, obs_what = self.clock.observe_commands()
+        obs_cmds, obs_what = self.clock.observe_commands(fresh=True)
         wifi = network_ctl.list_metered_commands() if list_wifi and self.wifi_networks is None else []
         results = self.run_commands(pre + [argv for _m, argv in calls] + obs_cmds + wifi)
         if wifi and results[-1].status == 0:

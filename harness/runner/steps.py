@@ -61,6 +61,7 @@ from harness.spec.model import (
     SwipeFromRecentsStep,
     WaitStep,
 )
+from harness.ui import steps as ui_steps
 
 if TYPE_CHECKING:
     from harness.runner.session import Session
@@ -326,6 +327,7 @@ EXECUTORS: dict[type[Step], Callable[[Any, StepContext], None]] = {
     WaitStep: _wait,
     RunJobStep: _run_job,
 }
+EXECUTORS.update(ui_steps.runner_executors(EXECUTORS))  # screen steps via uiautomator2 (notes/ui-steps.md)
 
 
 def describe(step: Step) -> str:

@@ -232,6 +232,12 @@ class SpecBuilder:
             return m.ScreenStep(on=bool(self.on_off(value)), **common)
         if key == "exact_alarm":
             return m.ExactAlarmStep(action=m.ExactAlarmAction(value), **common)
+        if key == "toggle_exact_alarm_setting":
+            return m.ToggleExactAlarmSettingStep(allowed=bool(self.on_off(value)), **common)
+        if key == "check_notification":
+            return m.CheckNotificationStep(task_id=value.get("task"), text=value.get("text"),
+                                           title=value.get("title"), alarm=bool(value.get("alarm", False)),
+                                           present=bool(value.get("present", True)), **common)
         if key == "configure":
             return m.ConfigureStep(
                 config=m.CompanionConfig(reregister_alarms_on_boot=value.get("reregister_alarms_on_boot")), **common)

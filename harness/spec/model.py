@@ -696,12 +696,57 @@ class RunJobStep(Step):
     KEY: str = field(default="run_job", init=False, repr=False, compare=False)
 
 
+# ---------------------------------------------------------------- screen steps (uiautomator2, harness/ui)
+
+@dataclass(frozen=True, kw_only=True)
+class CheckNotificationStep(Step):
+    """Open the notification shade and check a notification of the app (or the alarm-clock icon).
+
+    ``task_id``: the companion's notification for that running foreground service / foreground
+    work ("Running task ID" / "Running work ID"); ``text``/``title``: substrings of a notification
+    of the app; ``alarm``: SystemUI's alarm-clock indicator. ``present: false`` checks absence.
+    """
+
+    task_id: str | None = None
+    text: str | None = None
+    title: str | None = None
+    alarm: bool = False
+    present: bool = True
+    KEY: str = field(default="check_notification", init=False, repr=False, compare=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToggleExactAlarmSettingStep(Step):
+    """Turn the app's Settings switch "Alarms & reminders" on or off (API 31+)."""
+
+    allowed: bool
+    KEY: str = field(default="toggle_exact_alarm_setting", init=False, repr=False, compare=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptNotificationPermissionStep(Step):
+    """The app asks for POST_NOTIFICATIONS; tap Allow in the prompt (API 33+; a no-op below)."""
+
+    KEY: str = field(default="accept_notification_permission", init=False, repr=False, compare=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AllowIgnoreBatteryOptimizationsStep(Step):
+    """Open "Let app always run in background?" for the app and tap Allow (power-save allowlist)."""
+
+    KEY: str = field(default="allow_ignore_battery_optimizations", init=False, repr=False, compare=False)
+
+
 STEP_TYPES: dict[str, type[Step]] = {
     cls.KEY: cls for cls in (  # type: ignore[misc]
         ScheduleStep, CancelStep, CancelAllStep, LaunchStep, HomeStep, SwipeFromRecentsStep, KillStep,
         ForceStopStep, RebootStep, DozeStep, StandbyBucketStep, BatteryStep, NetworkStep, AirplaneStep,
-        MeteredStep, ScreenStep, ExactAlarmStep, ConfigureStep, WaitStep, RunJobStep)
+        MeteredStep, ScreenStep, ExactAlarmStep, ConfigureStep, WaitStep, RunJobStep,
+        CheckNotificationStep, ToggleExactAlarmSettingStep, AcceptNotificationPermissionStep,
+        AllowIgnoreBatteryOptimizationsStep)
 }
+SCREEN_STEPS: tuple[type[Step], ...] = (SwipeFromRecentsStep, CheckNotificationStep, ToggleExactAlarmSettingStep,
+                                        AcceptNotificationPermissionStep, AllowIgnoreBatteryOptimizationsStep)
 
 
 # ---------------------------------------------------------------- expectations

@@ -27,7 +27,8 @@ SELECTOR_SHORT_PATTERN = r"^[A-Za-z0-9_.-]{1,64}:(" + "|".join(k.value for k in 
 WITHIN_PATTERN = r"^\s*(\d+\s*(ms|d|h|m|s)\s*)+(\s*after\s+\S+\s*)?$"
 
 # Steps that take no argument (written as a bare word, `key:` or `key: {}`).
-ARGLESS_STEPS = ["cancel_all", "launch", "home", "swipe_from_recents", "kill", "force_stop", "reboot"]
+ARGLESS_STEPS = ["cancel_all", "launch", "home", "swipe_from_recents", "kill", "force_stop", "reboot",
+                 "accept_notification_permission", "allow_ignore_battery_optimizations"]
 STATE_CHECKS = [c.value for c in m.StateCheck]
 WINDOW_KEYS = ["after", "before", "between", "within"]
 
@@ -216,6 +217,14 @@ def _defs() -> dict[str, Any]:
         "screen": on_off,
         "exact_alarm": _enum(m.ExactAlarmAction, "grant or revoke SCHEDULE_EXACT_ALARM"),
         "configure": _ref("configure"),
+        "toggle_exact_alarm_setting": {**on_off, "description": "Settings > Alarms & reminders switch on/off"},
+        "check_notification": _obj({
+            "task": {**_ref("taskId"), "description": "the companion's notification of this running task"},
+            "text": {"type": "string", "minLength": 1, "description": "a substring of the notification text"},
+            "title": {"type": "string", "minLength": 1, "description": "a substring of the notification title"},
+            "alarm": _bool("the alarm-clock indicator (a pending set_alarm_clock alarm)"),
+            "present": _bool("expect it shown (default true) or absent"),
+        }, description="check the notification shade", minProperties=1),
         "wait": {"anyOf": [
             _ref("duration"),
             _obj({"until": _ref("selector"), "timeout": _ref("duration")}, required=["until", "timeout"],

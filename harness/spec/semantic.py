@@ -42,7 +42,33 @@ class SemanticChecker:
             self.selector_task(sel)
         self.anchors()
         self.state_tasks()
+        self.notification_checks()
         return self.errors
+
+    def notification_checks(self) -> None:
+        """check_notification: something to look for; a task it names runs in the foreground."""
+        scheduled_before: set[str] = set()
+        for step in self.spec.steps:
+            if isinstance(step, m.ScheduleStep):
+                scheduled_before.add(step.task.id)
+            if not isinstance(step, m.CheckNotificationStep):
+                continue
+            if step.alarm and (step.text or step.title or step.task_id):
+                self.error("check_notification: alarm checks the alarm-clock indicator; drop task/text/title",
+                           step.mark)
+            elif not (step.alarm or step.text or step.title or step.task_id):
+                self.error("check_notification needs one of task, text, title or alarm", step.mark)
+            if step.task_id is None:
+                continue
+            if step.task_id not in scheduled_before:
+                self._unknown_task("check_notification of", step.task_id, step.mark, earlier=True)
+                continue
+            mech = self.task_mechanisms.get(step.task_id)
+            task = next(s.task for s in self.spec.steps if isinstance(s, m.ScheduleStep) and s.task.id == step.task_id)
+            foreground_work = isinstance(task.params, m.WorkParams) and bool(task.params.foreground)
+            if mech is not m.Mechanism.FOREGROUND and not foreground_work:
+                self.error(f"check_notification of task {step.task_id!r}: only a foreground service or foreground "
+                           f"work posts a notification ({mech.value if mech else '?'} does not)", step.mark)
 
     # -------------------------------------------------------------- checks
 

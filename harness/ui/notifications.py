@@ -85,27 +85,34 @@ class NotificationCheck:
     shade: ShadeContents
 
 
+def companion_notification_texts(task_id: str) -> tuple[str, str]:
+    """The companion's notification text for a running foreground service / foreground work (Notifications.kt)."""
+    return f"Running task {task_id}", f"Running work {task_id}"
+
+
 def check_notification(ui: "UiSession", package: str, *, text: str | None = None, title: str | None = None,
-                       alarm: bool = False, present: bool = True, label: str | None = None,
-                       timeout: float = DEFAULT_WAIT_S) -> NotificationCheck:
+                       task_id: str | None = None, alarm: bool = False, present: bool = True,
+                       label: str | None = None, timeout: float = DEFAULT_WAIT_S) -> NotificationCheck:
     """Check that a notification of ``package`` (matching ``text``/``title``) is (or is not) in the shade.
 
     ``alarm=True`` checks SystemUI's alarm-clock indicator instead. Waits up to ``timeout`` for a
     notification that should be present; absence is checked once. Raises UiActionError on a mismatch.
     """
-    if alarm and (text is not None or title is not None):
-        raise ValueError("alarm=True checks the alarm indicator; text/title do not apply")
+    if alarm and (text is not None or title is not None or task_id is not None):
+        raise ValueError("alarm=True checks the alarm indicator; text/title/task_id do not apply")
     app = app_label(package, label)
-    shade = read_shade(ui, wait_for_text=(text or title) if present else None, timeout=timeout)
+    wait_text = text or title or (task_id and f" {task_id}")
+    shade = read_shade(ui, wait_for_text=wait_text if present else None, timeout=timeout)
     if alarm:
         found = shade.alarm_indicator is not None
         matched: tuple[ShadeNotification, ...] = ()
         what = "the alarm-clock indicator"
     else:
-        matched = tuple(shade.matching(app=app, title=title, text=text))
+        matched = tuple(n for n in shade.matching(app=app, title=title, text=text)
+                        if task_id is None or n.text in companion_notification_texts(task_id))
         found = bool(matched)
         what = f"a notification of {app!r}" + (f" with text {text!r}" if text else "") + \
-            (f" with title {title!r}" if title else "")
+            (f" with title {title!r}" if title else "") + (f" for task {task_id!r}" if task_id else "")
     if found != present:
         listed = "; ".join(f"{n.app}: {n.title} / {n.text}" for n in shade.notifications) or "no notifications"
         state = "missing from" if present else "still in"

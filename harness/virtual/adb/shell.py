@@ -102,6 +102,16 @@ def parse_shell_service(name: str) -> tuple[list[str], str]:
     return args, command
 
 
+_QUOTING = str.maketrans("", "", "'\"\\")
+
+
+def _may_be_streamed_install(command: str) -> bool:
+    """Cheap test before lexing the command a second time: a streamed install names ``install``
+    and ``-S`` (words whose text, with quoting characters removed, appears in the command)."""
+    bare = command.translate(_QUOTING)
+    return "install" in bare and "-S" in bare
+
+
 async def _read_v2_packets(stream: AdbStream, stdin: "asyncio.Queue[bytes | None]") -> None:
     """Consume the client's shell-protocol packets until the stream ends."""
     try:
@@ -140,7 +150,7 @@ async def serve_shell(stream: AdbStream, ctx: ServiceContext, name: str, *, exec
     sink = StreamSink(stream, v2=v2, pty=pty)
     stdin: asyncio.Queue[bytes | None] = asyncio.Queue()
 
-    argv = literal_argv(command)
+    argv = literal_argv(command) if _may_be_streamed_install(command) else None
     install = parse_streamed_install(argv) if argv else None
     if install is not None:
         result = await streamed_install(stream, ctx, install)

@@ -1,7 +1,10 @@
 """``logcat`` on the model's LogBuffer.
 
 Options: ``-d`` dump and exit, ``-c`` clear, ``-t N`` last N lines and exit, ``-T N`` last N
-lines then follow, ``-m N`` stop after N lines, ``-s`` (silence every tag not named),
+lines then follow, ``-t TIME`` / ``-T TIME`` the lines from the first one logged at or after TIME
+(then exit / follow), TIME being ``MM-DD hh:mm:ss.mmm``, ``YYYY-MM-DD hh:mm:ss.mmm`` (the
+device's time zone, UTC here; without a year, the current one) or ``sssss.mmm`` (seconds since
+the epoch), as AOSP logcat's ``parseTime``; ``-m N`` stop after N lines, ``-s`` (silence every tag not named),
 ``-v brief|threadtime|time|tag|process|raw`` (default threadtime), ``-b BUFFER`` (accepted; one
 buffer, ``main``), ``-g`` ring buffer size, ``--pid=PID``, filter specs ``TAG:P`` and ``*:P``
 (P one of V D I W E F S). Without ``-d``/``-t``/``-c``/``-g`` logcat follows: the result's
@@ -14,6 +17,7 @@ first line printed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -46,7 +50,9 @@ class LogcatOptions:
     dump: bool = False
     clear: bool = False
     size: bool = False
-    tail: int | None = None  # -t / -T
+    tail: int | None = None  # -t N / -T N
+    since_flag: str = "-t"
+    since: str | None = None  # -t TIME / -T TIME, resolved against the device clock by parse_time
     max_count: int | None = None
     fmt: str = "threadtime"
     filter: LogFilter = field(default_factory=LogFilter)
@@ -79,17 +85,13 @@ def parse_args(args: list[str]) -> LogcatOptions:
             opts.size = True
         elif a == "-s":
             silent_default = True
-        elif a in ("-t", "-T"):
-            text = value()
-            if not text.isdigit():
-                raise UsageError(f"-{a[1]} only supports a line count here, not {text!r}")
-            opts.tail = int(text)
-            if a == "-t":
-                opts.dump = True
-        elif a.startswith("-t") or a.startswith("-T"):
-            if not a[2:].isdigit():
-                raise UsageError(f"bad count {a[2:]!r}")
-            opts.tail = int(a[2:])
+        elif a in ("-t", "-T") or a.startswith("-t") or a.startswith("-T"):
+            text = value() if len(a) == 2 else a[2:]
+            if text.isdigit():
+                opts.tail, opts.since = int(text), None
+            else:
+                opts.since, opts.tail = text, None
+                opts.since_flag = a[:2]
             opts.dump = opts.dump or a[1] == "t"
         elif a == "-m":
             text = value()
@@ -129,6 +131,38 @@ def parse_args(args: list[str]) -> LogcatOptions:
         else:
             opts.filter.tags[tag] = level
     return opts
+
+
+_TIME_FORMATS = (
+    re.compile(r"\s*(?P<mon>\d{1,2})-(?P<day>\d{1,2})\s+(?P<h>\d{1,2}):(?P<m>\d{1,2}):(?P<s>\d{1,2})\.(?P<frac>\d+)"),
+    re.compile(r"\s*(?P<year>\d{4})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})\s+(?P<h>\d{1,2}):(?P<m>\d{1,2}):"
+               r"(?P<s>\d{1,2})\.(?P<frac>\d+)"),
+    re.compile(r"\s*(?P<epoch>\d+)\.(?P<frac>\d+)"),
+)
+
+
+def parse_time(text: str, now_wall_ms: int) -> tuple[int, str] | None:
+    """``-t TIME``: (wall ms, text left over after the time) or None if it is not a time.
+
+    The formats are tried in logcat's order; a date without a year takes the device's current
+    one. The fraction keeps its first three digits (milliseconds, the log's precision here).
+    """
+    for fmt in _TIME_FORMATS:
+        m = fmt.match(text)
+        if m is None:
+            continue
+        ms = int((m["frac"] + "00")[:3])
+        if m.groupdict().get("epoch") is not None:
+            return int(m["epoch"]) * 1000 + ms, text[m.end():]
+        year = int(m["year"]) if m.groupdict().get("year") else \
+            dt.datetime.fromtimestamp(now_wall_ms / 1000, tz=dt.timezone.utc).year
+        try:
+            t = dt.datetime(year, int(m["mon"]), int(m["day"]), int(m["h"]), int(m["m"]), int(m["s"]),
+                            tzinfo=dt.timezone.utc)
+        except ValueError:
+            continue
+        return int(t.timestamp()) * 1000 + ms, text[m.end():]
+    return None
 
 
 def _stamp(wall_ms: int) -> str:
@@ -180,7 +214,19 @@ def logcat(ctx: CommandContext, argv: list[str]) -> ShellResult:
         used = buffer.size_bytes()
         return ShellResult.ok(f"main: ring buffer is {RING_BYTES // 1024} KiB ({used // 1024} KiB consumed), "
                               f"max entry is 5120 B, max payload is 4068 B\n")
-    entries = [e for e in buffer.entries() if opts.filter.accepts(e)]
+    warning = ""
+    if opts.since is not None:
+        parsed = parse_time(opts.since, ctx.model.clock.wall_ms)
+        if parsed is None:
+            return ShellResult.error(f"logcat: {opts.since_flag} '{opts.since}' not in time format.", 1)
+        since_ms, rest = parsed
+        if rest:
+            cut = len(opts.since) - len(rest)
+            warning = (f"WARNING: {opts.since_flag} '{opts.since[:cut]}' '{rest}' time truncated\n")
+        chosen = buffer.entries_from_wall(since_ms)
+    else:
+        chosen = buffer.entries()
+    entries = [e for e in chosen if opts.filter.accepts(e)]
     if opts.tail is not None:
         entries = entries[-opts.tail:] if opts.tail else []
     if opts.max_count is not None:
@@ -188,9 +234,9 @@ def logcat(ctx: CommandContext, argv: list[str]) -> ShellResult:
     text = "".join(format_entry(e, opts.fmt) for e in entries)
     header = BEGINNING if entries else ""
     if opts.dump or (opts.max_count is not None and len(entries) >= opts.max_count):
-        return ShellResult.ok(header + text)
+        return ShellResult(stdout=(header + text).encode(), stderr=warning.encode())
     remaining = None if opts.max_count is None else opts.max_count - len(entries)
-    return ShellResult(stdout=(header + text).encode(),
+    return ShellResult(stdout=(header + text).encode(), stderr=warning.encode(),
                        stream=follow(buffer, opts, buffer.last_seq, remaining, need_header=not entries))
 
 

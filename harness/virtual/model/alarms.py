@@ -752,6 +752,15 @@ class Alarms(Subsystem):
             a.on_fire(fired)
 
     # ---------------------------------------------------------------- permission changes
+    def on_package_updated(self, package: str) -> None:
+        """An app update keeps its alarms (UninstallReceiver: ACTION_PACKAGE_REMOVED with EXTRA_REPLACING
+        returns early); CHECK_EXACT_ALARM_PERMISSION_ON_UPDATE then removes its exact alarms, without
+        killing it, when the new version may no longer set them (removeExactAlarmsOnPermissionRevoked)."""
+        if self.can_schedule_exact_alarms(package) or self.model.standby.is_power_save_allowlisted(package):
+            return
+        self._remove(lambda x: not x.system and x.package == package and x.window_ms == 0,
+                     reason="exact_alarm_permission_revoked")
+
     def on_exact_alarm_permission_changed(self, package: str, was: bool, now: bool) -> None:
         """The SCHEDULE_EXACT_ALARM app-op flipped (AlarmManagerService opChanged)."""
         if not self._exact_change_enabled(package) or self.has_use_exact_alarm(package):

@@ -21,7 +21,7 @@ from harness.virtual.model import companion_rpc
 from harness.virtual.model.clock import Timer
 from harness.virtual.model.companion_rpc import RpcFailure, TaskRequest
 from harness.virtual.model.job_info import BackoffPolicy, InvalidJob, JobInfo, NetworkType, StopReason
-from harness.virtual.model.jobs import JobParams, JobSchedulerError
+from harness.virtual.model.jobs import RESULT_SUCCESS, JobParams, JobSchedulerError
 from harness.virtual.model.journal import Journal
 from harness.virtual.model.packages import COMPANION_PACKAGE
 from harness.virtual.model.subsystem import Subsystem
@@ -289,11 +289,14 @@ class CompanionApp(Subsystem):
     def _schedule_job(self, req: TaskRequest) -> Task:
         info = self._job_info(req)
         try:
-            self.model.jobs.schedule(self.package, info)
+            result = self.model.jobs.schedule(self.package, info)
         except InvalidJob as e:
             raise self._refused(req, InvalidJob.exception, str(e)) from None
         except JobSchedulerError as e:
             raise self._refused(req, e.exception, str(e)) from None
+        if result != RESULT_SUCCESS:  # e.g. an expedited job without EJ quota (JobBackend.submit)
+            raise self._refused(req, "java.lang.IllegalStateException",
+                                f"JobScheduler.schedule returned RESULT_FAILURE for job {info.job_id}")
         task = Task(req, {"job_id": info.job_id}, self._order)
         self._accepted(task)
         return task

@@ -182,7 +182,10 @@ class TaskRequest:
 
     def params_json(self) -> dict[str, Any]:
         """The params as the app echoes them: every default applied, absent optional numbers left out."""
-        return {k: v for k, v in self.params.items() if not k.startswith("_") and v is not None}
+        echo = {k: v for k, v in self.params.items() if not k.startswith("_") and v is not None}
+        if self.mechanism == "work" and echo.get("unique_name") is None:
+            echo.pop("unique_policy", None)  # a policy applies only with a unique name
+        return echo
 
 
 TASK_FIELDS = ("id", "mechanism", "params", "behavior")
@@ -387,11 +390,15 @@ def _check_protocol(o: Obj) -> None:
                          " install the matching app (harness companion install)", pr.p("major"))
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_arg(arg: str | None) -> dict[str, Any]:
     if arg is None or not arg.strip():
         return {}
     try:
-        doc = json.loads(arg)
+        doc = json.loads(arg, parse_constant=_refuse_constant)
     except ValueError as e:
         raise RpcFailure("bad_json", f"argument is not valid JSON: {e}") from None
     if not isinstance(doc, dict):
@@ -419,7 +426,7 @@ def _m_hello(app: "CompanionApp", o: Obj) -> dict[str, Any]:
 
 def _m_schedule(app: "CompanionApp", o: Obj) -> dict[str, Any]:
     task = o.data.get("task")
-    if "task" not in o.data or task is None:
+    if "task" not in o.data:
         raise RpcFailure("missing_field", "missing field task", "task")
     if not isinstance(task, dict):
         raise RpcFailure("bad_type", f"task must be an object, got {type_name(task)}", "task")

@@ -63,6 +63,7 @@ CMD_ERR_NO_JOB = -1001
 CMD_ERR_CONSTRAINTS = -1002
 
 RESULT_SUCCESS = 1  # JobScheduler.RESULT_SUCCESS
+RESULT_FAILURE = 0  # JobScheduler.RESULT_FAILURE
 
 # Process deaths after which another hook (force-stop, shutdown, removal) decides the jobs' fate.
 _TEARDOWN_REASONS = frozenset({"reboot", "force_stop", "package_removed"})
@@ -160,6 +161,11 @@ class JobScheduler(Subsystem):
             raise JobSchedulerError("java.lang.IllegalStateException",
                                     f"Apps may not schedule more than {MAX_JOBS_PER_APP} distinct jobs")
         now = self.model.clock.elapsed_ms
+        # JobSchedulerService.scheduleAsPackage: "Return failure early if expedited job quota used
+        # up" (before an existing job of that id is replaced, so it stays).
+        if info.expedited and not self.within_ej_quota(package, now):
+            self.model.trace("job_schedule_failed", package=package, job_id=info.job_id, why="ej_quota")
+            return RESULT_FAILURE
         old = self.jobs.get(key)
         if old is not None:
             self._cancel_one(old, StopReason.CANCELLED_BY_APP, "job rescheduled by app")
@@ -334,6 +340,19 @@ class JobScheduler(Subsystem):
         if js.override == OVERRIDE_SOFT:
             sat |= required & SOFT_OVERRIDE_CONSTRAINTS
         return (sat & required) == required
+
+    def within_ej_quota(self, package: str, now: int) -> bool:
+        """QuotaController.isWithinEJQuotaLocked for a new job: quota-free (charging, not
+        RESTRICTED), the app in the foreground or on the temp allowlist (not RESTRICTED/NEVER),
+        or EJ time left in the 24-hour window."""
+        bucket = self._bucket(package)
+        if self.conditions.charging and bucket not in (StandbyBucket.RESTRICTED, StandbyBucket.NEVER):
+            return True
+        if self._in_foreground(package):
+            return True
+        if self._temp_allowlisted(package) and bucket not in (StandbyBucket.RESTRICTED, StandbyBucket.NEVER):
+            return True
+        return self.quota.ej_remaining_ms(package, bucket, now) > 0
 
     def _treat_as_ej(self, js: JobStatus, now: int) -> bool:
         if not js.info.expedited:
@@ -706,4 +725,4 @@ def _stop_reason_for(missing: int) -> StopReason:
 
 
 __all__ = ["JobScheduler", "JobParams", "JobServiceClient", "JobSchedulerError", "InvalidJob", "StopReason",
-           "CMD_ERR_NO_PACKAGE", "CMD_ERR_NO_JOB", "CMD_ERR_CONSTRAINTS"]
+           "CMD_ERR_NO_PACKAGE", "CMD_ERR_NO_JOB", "CMD_ERR_CONSTRAINTS", "RESULT_SUCCESS", "RESULT_FAILURE"]

@@ -2,7 +2,9 @@
 
 Entries carry the wall time (ms, from the model's clock), pid, tid, priority, tag and message.
 The buffer keeps the newest ``capacity`` entries, like logd drops the oldest when its ring is
-full. Each entry has a sequence number so a follower can ask for "everything after N".
+full. Each entry has a sequence number so a follower can ask for "everything after N", and
+``logcat -t TIME`` asks for everything from the first entry logged at or after a wall time
+(:meth:`LogBuffer.entries_from_wall`; read from the end while the wall clock never went back).
 Waiters are futures on the device's event loop; appending wakes them all.
 """
 
@@ -59,6 +61,7 @@ class LogBuffer:
         self._entries: collections.deque[LogEntry] = collections.deque(maxlen=capacity)
         self._seq = itertools.count(1)
         self._last_seq = 0
+        self._monotonic = True  # no entry older (wall time) than the one before it since the last clear
         self._waiters: list[asyncio.Future[None]] = []
 
     # ------------------------------------------------------------------ writing
@@ -68,6 +71,8 @@ class LogBuffer:
         # a multi-line message is one entry per line in logcat's output, as liblog splits them
         entry = LogEntry(next(self._seq), self._wall() if wall_ms is None else wall_ms, pid,
                          pid if tid is None else tid, prio, tag, message)
+        if self._entries and entry.wall_ms < self._entries[-1].wall_ms:
+            self._monotonic = False  # the wall clock was set back (cmd alarm set-time)
         self._entries.append(entry)
         self._last_seq = entry.seq
         self._wake()
@@ -76,6 +81,7 @@ class LogBuffer:
     def clear(self) -> None:
         """``logcat -c`` (and a reboot: the ring lives in logd's RAM)."""
         self._entries.clear()
+        self._monotonic = True
 
     def _wake(self) -> None:
         waiters, self._waiters = self._waiters, []
@@ -92,6 +98,25 @@ class LogBuffer:
         if after_seq <= 0:
             return list(self._entries)
         return [e for e in self._entries if e.seq > after_seq]
+
+    def entries_from_wall(self, wall_ms: int) -> list[LogEntry]:
+        """The first entry logged at or after ``wall_ms`` and every entry after it (``logcat -t TIME``).
+
+        While wall times never decreased this is a walk back from the newest entry, so asking for
+        the lines since the last look costs the new lines only, however full the ring is.
+        """
+        if not self._monotonic:
+            for i, e in enumerate(self._entries):
+                if e.wall_ms >= wall_ms:
+                    return list(itertools.islice(self._entries, i, None))
+            return []
+        newer: list[LogEntry] = []
+        for e in reversed(self._entries):
+            if e.wall_ms < wall_ms:
+                break
+            newer.append(e)
+        newer.reverse()
+        return newer
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -130,7 +130,8 @@ def companion_info(api: int, wall_ms: int) -> PackageInfo:
     perms = (P_RECEIVE_BOOT_COMPLETED, P_FOREGROUND_SERVICE,
              "android.permission.FOREGROUND_SERVICE_DATA_SYNC",
              "android.permission.FOREGROUND_SERVICE_SPECIAL_USE",
-             P_POST_NOTIFICATIONS, P_SCHEDULE_EXACT_ALARM, P_WAKE_LOCK, P_ACCESS_NETWORK_STATE)
+             P_POST_NOTIFICATIONS, P_SCHEDULE_EXACT_ALARM, P_WAKE_LOCK, P_ACCESS_NETWORK_STATE,
+             "android.permission.REQUEST_IGNORE_BATTERY_OPTIMIZATIONS")
     return PackageInfo(
         name=COMPANION_PACKAGE, version_code=1, version_name="0.1.0", target_sdk=36, min_sdk=26,
         requested_permissions=perms,
@@ -228,10 +229,10 @@ class Packages(Subsystem):
         self.model.trace("package_installed", package=info.name, version_code=info.version_code,
                          target_sdk=info.target_sdk, replaced=old is not None)
         if old is not None:
-            # An update kills the old process and cancels its alarms (PackageManager -> AMS
-            # killApplication "replace pkg"; AlarmManagerService removes the package's alarms).
+            # An update kills the old process (PackageManager -> AMS killApplication "replace pkg");
+            # its alarms stay, except exact ones the new version may no longer set.
             self.model.processes.kill(info.name, "package_replaced")
-            self.model.alarms.cancel_all(info.name)
+            self.model.alarms.on_package_updated(info.name)
             self.broadcast("android.intent.action.MY_PACKAGE_REPLACED", package=info.name)
         return info.name
 

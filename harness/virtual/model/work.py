@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from harness.virtual.model.job_info import MINUTE_MS, BackoffPolicy, InvalidJob, JobInfo, NetworkType, StopReason
-from harness.virtual.model.jobs import JobParams, JobSchedulerError
+from harness.virtual.model.jobs import RESULT_SUCCESS, JobParams, JobSchedulerError
 from harness.virtual.model.packages import COMPANION_PACKAGE
 from harness.virtual.model.subsystem import Subsystem
 
@@ -258,8 +258,8 @@ class WorkManager(Subsystem):
             spec.state = WorkState.BLOCKED
 
     # ------------------------------------------------------------------ scheduling (SystemJobScheduler)
-    def to_job_info(self, spec: WorkSpec) -> JobInfo:
-        """SystemJobInfoConverter.convert."""
+    def to_job_info(self, spec: WorkSpec, allow_expedited: bool = True) -> JobInfo:
+        """SystemJobInfoConverter.convert (``allow_expedited`` False: the non-expedited fallback)."""
         req = spec.request
         api = self.model.api
         offset = max(spec.next_run_wall_ms() - self.model.clock.wall_ms, 0)
@@ -279,16 +279,25 @@ class WorkManager(Subsystem):
             info.min_latency_ms = offset
         elif not req.expedited:
             info.important_while_foreground = True
-        if api >= 31 and req.expedited and spec.run_attempt_count == 0 and offset == 0:
+        if api >= 31 and req.expedited and allow_expedited and spec.run_attempt_count == 0 and offset == 0:
             info.expedited = True
         return info
 
-    def _schedule(self, spec: WorkSpec) -> None:
-        info = self.to_job_info(spec)
+    def _schedule(self, spec: WorkSpec, allow_expedited: bool = True) -> None:
+        """SystemJobScheduler.scheduleInternal. JobScheduler answers RESULT_FAILURE to an expedited
+        job without EJ quota: RUN_AS_NON_EXPEDITED_WORK_REQUEST schedules it again as a regular
+        job; DROP_WORK_REQUEST does nothing more, so the work stays ENQUEUED without a job until
+        WorkManager reconciles its jobs at the next process start."""
+        info = self.to_job_info(spec, allow_expedited)
         try:
-            self.model.jobs.schedule(self.package, info)
+            result = self.model.jobs.schedule(self.package, info)
         except (InvalidJob, JobSchedulerError) as e:
             log.warning("WorkManager could not schedule %s: %s", spec.id, e)
+            return
+        if result != RESULT_SUCCESS:
+            self.model.trace("work_job_refused", work_id=spec.id, job_id=info.job_id, expedited=info.expedited)
+            if info.expedited and spec.request.out_of_quota == OutOfQuotaPolicy.RUN_AS_NON_EXPEDITED:
+                self._schedule(spec, allow_expedited=False)
             return
         self.model.trace("work_job_scheduled", work_id=spec.id, job_id=info.job_id,
                          min_latency_ms=info.min_latency_ms, expedited=info.expedited)
@@ -309,13 +318,6 @@ class WorkManager(Subsystem):
         spec = self.specs.get(str(params.extras.get(EXTRA_WORK_SPEC_ID)))
         if spec is None or spec.state != WorkState.ENQUEUED or self.executor is None:
             self.model.jobs.job_finished(self.package, params.job_id, False)
-            return
-        if (spec.request.expedited and spec.request.out_of_quota == OutOfQuotaPolicy.DROP
-                and self.model.api >= 31 and spec.run_attempt_count == 0 and not params.expedited):
-            spec.state = WorkState.CANCELLED
-            self.model.trace("work_dropped_out_of_quota", work_id=spec.id)
-            self.model.jobs.job_finished(self.package, params.job_id, False)
-            self._propagate(spec)
             return
         attempt = spec.run_attempt_count
         spec.state = WorkState.RUNNING

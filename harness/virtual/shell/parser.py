@@ -13,6 +13,7 @@ substitution, here-documents, globbing (``*`` stays literal), control structures
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -107,6 +108,11 @@ class _Token:
 _NAME_START = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_CHARS = _NAME_START | set("0123456789")
 _SPECIAL_VARS = set("?$#!0123456789")
+# Runs of characters that stand for themselves: unquoted (no blank, operator, quote, backslash,
+# ``$`` or backquote; ``#`` only starts a comment at the start of a word) and inside double
+# quotes. Taken a run at a time rather than a character at a time.
+_PLAIN_RUN = re.compile(r"[^ \t\r\n;&|()<>'\"\\$`]+")
+_DQ_PLAIN_RUN = re.compile(r'[^"\\$`]+')
 
 
 class _Lexer:
@@ -189,9 +195,14 @@ class _Lexer:
                     self._dollar(word)
                 elif d == "`":
                     raise ShellSyntaxError("command substitution is not supported")
-                else:
+                elif d == "\\":  # a backslash that escapes nothing stays
                     word.add(d)
                     self.i += 1
+                else:
+                    run = _DQ_PLAIN_RUN.match(self.text, self.i)
+                    assert run is not None
+                    word.add(run.group())
+                    self.i = run.end()
         elif c == "\\":
             nxt = self.peek(1)
             if nxt == "\n":  # line continuation
@@ -208,8 +219,10 @@ class _Lexer:
         elif c == "`":
             raise ShellSyntaxError("command substitution is not supported")
         else:
-            word.add(c)
-            self.i += 1
+            run = _PLAIN_RUN.match(self.text, self.i)
+            assert run is not None  # c is a plain character (or '#' inside a word)
+            word.add(run.group())
+            self.i = run.end()
 
     def _dollar(self, word: Word) -> None:
         nxt = self.peek(1)

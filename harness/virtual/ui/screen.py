@@ -219,10 +219,10 @@ class UiSystem(Subsystem):
 
     def back(self) -> bool:
         overlay = self._current()
-        if overlay in (Overlay.SHADE, Overlay.RECENTS):
+        if overlay is Overlay.SHADE:
             self.close_overlay()
             return True
-        if overlay in (Overlay.BATTERY_DIALOG, Overlay.EXACT_ALARM_PAGE):
+        if overlay in (Overlay.RECENTS, Overlay.BATTERY_DIALOG, Overlay.EXACT_ALARM_PAGE):
             self._dismiss()
             return True
         if overlay is Overlay.PERMISSION_DIALOG:
@@ -236,13 +236,17 @@ class UiSystem(Subsystem):
 
     # ------------------------------------------------------------------ surfaces
     def open_recents(self) -> None:
+        """Overview is the launcher's: the app on top stops (its task stays, centered in Overview)."""
+        self.close_overlay()
         self.recents_index = 0
+        self._leave_app_for_settings()
         self._open(Overlay.RECENTS)
 
     def open_notification(self) -> None:
         self._open(Overlay.SHADE)
 
     def _leave_app_for_settings(self) -> None:
+        """A system activity comes on top: remember the app to return to on BACK."""
         top = self.model.processes.top
         self._return_to = top if top != pages.LAUNCHER else None
         if self._return_to is not None:

@@ -20,6 +20,7 @@ from harness.bridge.shell import ShellResult
 from harness.companion.client import CompanionClient, call_argv, request_arg
 from harness.companion.protocol import PACKAGE, AlarmMethod, AlarmParams, AlarmType, Event, ScheduleResult, Task
 from harness.controls.alarms_dump import AlarmDump, AlarmRecord, parse_alarm_dump
+from harness.virtual.sim import SimInfo
 
 if TYPE_CHECKING:
     from harness.bridge.device import Device
@@ -132,8 +133,9 @@ class Phone:
 
 
 @pytest.fixture
-def phone(device: "Device") -> Phone:
-    """The module's virtual device, freshly reset (boot count 1, clocks at 0, companion installed)."""
-    r = device.shell(["vdev", "reset"], timeout=30)
+def phone(device: "Device", sim: SimInfo) -> Phone:
+    """The module's virtual device, freshly reset (boot count 1, clocks at 0, companion installed) at the
+    API level it started with (a test may have reset it to another)."""
+    r = device.shell(["vdev", "reset", "--api", str(sim.api)], timeout=30)
     assert r.status == 0, r.stderr
     return Phone(device)

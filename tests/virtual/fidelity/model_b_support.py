@@ -8,12 +8,13 @@ ready again), and time moves with ``vdev advance`` (the only virtual-only comman
 read from the companion's journal (``events``), ``dumpsys jobscheduler`` (parsed by
 harness/controls/jobs_dump.py) and ``cmd jobscheduler get-job-state`` (harness/controls/jobs.py).
 
-The ``phone`` fixture resets the module's device (``vdev reset``) before each test.
+The ``phone`` fixture resets the module's device (``vdev reset --api 34``) before each test; the test
+modules import it, so it takes precedence over the ``phone`` fixture of this folder's conftest.py
+(model A's, a different helper class).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 MIN = 60_000
 HOUR = 60 * MIN
-ACTIVITY = f"{PACKAGE}/.MainActivity"
+ACTIVITY = f"{PACKAGE}/.ui.CompanionActivity"  # the manifest's only activity
 SYSTEM_JOB_SERVICE = f"{PACKAGE}/androidx.work.impl.background.systemjob.SystemJobService"
 JOB_SERVICE = f"{PACKAGE}/.jobs.HarnessJobService"
 
@@ -163,12 +164,6 @@ class Phone:
         (argv,) = get_state_commands(job_id)
         return parse_job_state(self.run(*argv).stdout)
 
-    def work_job_id(self, task_id: str) -> int:
-        """The JobScheduler id WorkManager gave the task's work (from the dump's extras-free view)."""
-        jobs = [j for j in self.dump().jobs_of(PACKAGE) if j.name == SYSTEM_JOB_SERVICE]
-        assert len(jobs) == 1, [j.job_id for j in jobs]
-        return jobs[0].job_id
-
 
 def job(**kw: Any) -> JobParams:
     return JobParams(**kw)
@@ -202,7 +197,3 @@ def phone(device: "Device") -> Iterator[Phone]:
     p = Phone(device)
     reset(p)
     yield p
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))

@@ -41,7 +41,7 @@ def test_doze_through_adb(dev):
 
 
 def test_processes_and_force_stop_through_adb(dev):
-    out = sh(dev, f"am start -W -n {COMPANION}/.MainActivity")[1]
+    out = sh(dev, f"am start -W -n {COMPANION}/.ui.CompanionActivity")[1]
     assert "LaunchState: COLD" in out
     rc, pid = sh(dev, f"pidof {COMPANION}")
     assert rc == 0 and pid.strip().isdigit()

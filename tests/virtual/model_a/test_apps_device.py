@@ -23,8 +23,8 @@ def _install(model, **kw) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_am_start_top_then_home_previous_then_cached_after_60s(sh, model):
-    out = sh(f"am start -W -n {COMPANION}/.MainActivity")
-    assert out.stdout.startswith(f"Starting: Intent {{ cmp={COMPANION}/.MainActivity }}\nStatus: ok\nLaunchState: COLD")
+    out = sh(f"am start -W -n {COMPANION}/.ui.CompanionActivity")
+    assert out.stdout.startswith(f"Starting: Intent {{ cmp={COMPANION}/.ui.CompanionActivity }}\nStatus: ok\nLaunchState: COLD")
     assert model.processes.state(COMPANION).name == "TOP"
     assert " TOP  ---- " in sh("dumpsys activity lru").stdout
     sh("input keyevent KEYCODE_HOME")
@@ -43,7 +43,7 @@ def test_am_start_unknown_activity_reports_error(sh, model):
 
 
 def test_am_kill_only_kills_background_and_does_not_stop(sh, model):
-    sh(f"am start -n {COMPANION}/.MainActivity")
+    sh(f"am start -n {COMPANION}/.ui.CompanionActivity")
     sh(f"am kill {COMPANION}")
     assert model.processes.is_running(COMPANION)  # foreground: untouched
     sh("input keyevent KEYCODE_HOME")
@@ -79,12 +79,12 @@ def test_force_stop_stops_cancels_alarms_and_blocks_broadcasts_until_launch(sh, 
 
 
 def test_swipe_from_recents_kills_with_remove_task_unless_fgs_and_oem_option(sh, model):
-    sh(f"am start -n {COMPANION}/.MainActivity")
+    sh(f"am start -n {COMPANION}/.ui.CompanionActivity")
     sh(f"vdev swipe {COMPANION}")
     ex = model.processes.last_exit(COMPANION)
     assert (ex.reason.name, ex.subreason.name) == ("USER_REQUESTED", "REMOVE_TASK")
     assert not model.packages.is_stopped(COMPANION)
-    sh(f"am start -n {COMPANION}/.MainActivity")
+    sh(f"am start -n {COMPANION}/.ui.CompanionActivity")
     model.processes.set_foreground_service(COMPANION, True)
     sh(f"vdev swipe {COMPANION}")
     assert model.processes.is_running(COMPANION)
@@ -221,7 +221,7 @@ def _busy_scenario(seed: int) -> list[str]:
     ctx = CommandContext(m)
     import shlex
     for cmd in ("appops set dev.harness.companion SCHEDULE_EXACT_ALARM allow", "am start -n "
-                "dev.harness.companion/.MainActivity", "input keyevent 3", "cmd battery unplug", "input keyevent 26"):
+                "dev.harness.companion/.ui.CompanionActivity", "input keyevent 3", "cmd battery unplug", "input keyevent 26"):
         reg.dispatch(ctx, shlex.split(cmd))
     from harness.virtual.model.alarms import AlarmMethod, AlarmRequest, AlarmType
     m.alarms.schedule("dev.harness.companion", AlarmRequest(AlarmType.RTC_WAKEUP, AlarmMethod.SET_ALARM_CLOCK,

@@ -140,12 +140,12 @@ def test_forced_bucket_holds_until_the_next_usage(sh, model):
     sh(f"am set-standby-bucket {COMPANION} rare")
     model.advance(48 * 3_600_000)
     assert model.standby.bucket(COMPANION) == StandbyBucket.RARE
-    sh(f"am start -n {COMPANION}/.MainActivity")
+    sh(f"am start -n {COMPANION}/.ui.CompanionActivity")
     assert model.standby.bucket(COMPANION) == StandbyBucket.ACTIVE
 
 
 def test_bucket_times_out_by_elapsed_and_screen_time_thresholds(sh, model):
-    sh(f"am start -n {COMPANION}/.MainActivity")
+    sh(f"am start -n {COMPANION}/.ui.CompanionActivity")
     sh("input keyevent KEYCODE_HOME")
     sh("input keyevent KEYCODE_SLEEP")  # no screen-on time from here
     model.advance(12 * 3_600_000 - 1)

@@ -150,7 +150,7 @@ def test_foreground_service_refused_from_background_allowed_from_top(dev: Dev) -
     assert answer["error"]["code"] == "platform_error"
     assert answer["error"]["exception"] == "android.app.ForegroundServiceStartNotAllowedException"
     assert dev.kinds("fg") == ["schedule_failed"]
-    dev.out("am", "start", "-n", f"{PKG}/.MainActivity")
+    dev.out("am", "start", "-n", f"{PKG}/.ui.CompanionActivity")
     assert dev.schedule("fg2", "foreground", {}, {"duration_ms": MIN})["ok"]
     assert dev.model.processes.is_foreground(PKG)
     dev.advance(MIN)
@@ -163,7 +163,7 @@ def test_foreground_service_allowed_in_the_background_below_api_31(dev: Dev) -> 
 
 
 def test_short_service_times_out_after_three_minutes(dev: Dev) -> None:
-    dev.out("am", "start", "-n", f"{PKG}/.MainActivity")
+    dev.out("am", "start", "-n", f"{PKG}/.ui.CompanionActivity")
     dev.schedule("short", "foreground", {"type": "shortService"}, {"duration_ms": 10 * MIN})
     dev.advance(10 * MIN)
     stopped = dev.first("short", "stopped")
@@ -174,7 +174,7 @@ def test_coroutine_runs_while_the_activity_is_started(dev: Dev) -> None:
     dev.schedule("co", "coroutine", {}, {"duration_ms": 5 * MIN})
     dev.advance(MIN)
     assert dev.kinds("co") == ["scheduled"]  # the activity is not started: the task waits
-    dev.out("am", "start", "-n", f"{PKG}/.MainActivity")
+    dev.out("am", "start", "-n", f"{PKG}/.ui.CompanionActivity")
     dev.advance(MIN)
     dev.out("input", "keyevent", "KEYCODE_HOME")
     cancelled = dev.first("co", "cancelled")

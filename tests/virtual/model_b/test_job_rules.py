@@ -204,7 +204,7 @@ def test_battery_saver_restricts_background_jobs_but_not_the_top_app(dev: Dev) -
     dev.schedule("bs", "job", {})
     dev.advance(MIN)
     assert "started" not in dev.kinds("bs")
-    dev.out("am", "start", "-n", f"{PKG}/.MainActivity")
+    dev.out("am", "start", "-n", f"{PKG}/.ui.CompanionActivity")
     assert "started" in dev.kinds("bs")
 
 
@@ -291,7 +291,8 @@ def test_expedited_job_runs_for_its_remaining_quota_then_is_a_regular_job(dev: D
     dev.advance(11 * MIN)
     stopped = dev.first("ej1", "stopped")
     assert stopped["stop_reason"] == "TIMEOUT" and stopped["elapsed_ms"] == 10 * MIN
-    dev.out("cmd", "deviceidle", "force-idle")  # quota used up: the next EJ waits like a regular job
-    dev.schedule("ej2", "job", {"expedited": True})
-    dev.advance(MIN)
-    assert "started" not in dev.kinds("ej2")
+    # quota used up: JobScheduler.schedule answers RESULT_FAILURE, the app's JobBackend throws
+    answer = dev.schedule("ej2", "job", {"expedited": True})
+    assert answer["error"]["code"] == "platform_error"
+    assert answer["error"]["exception"] == "java.lang.IllegalStateException"
+    assert dev.kinds("ej2") == ["schedule_failed"]

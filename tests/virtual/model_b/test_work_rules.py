@@ -123,7 +123,7 @@ def test_work_after_force_stop_waits_for_the_next_process_start(dev: Dev) -> Non
 
 
 def test_foreground_work_outlives_the_ten_minute_job_limit(dev: Dev) -> None:
-    dev.out("am", "start", "-n", f"{PKG}/.MainActivity")  # setForeground is allowed from the top app
+    dev.out("am", "start", "-n", f"{PKG}/.ui.CompanionActivity")  # setForeground is allowed from the top app
     dev.schedule("fg", "work", {"foreground": True}, {"duration_ms": 20 * MIN})
     dev.advance(21 * MIN)
     kinds = dev.kinds("fg")

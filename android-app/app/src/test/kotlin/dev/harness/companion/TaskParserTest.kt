@@ -3,6 +3,7 @@ package dev.harness.companion
 import dev.harness.companion.app.PreviousExit
 import dev.harness.companion.app.ProcessStarts
 import dev.harness.companion.rpc.RpcError
+import dev.harness.companion.rpc.parseArgument
 import dev.harness.companion.tasks.AlarmParams
 import dev.harness.companion.tasks.AlarmType
 import dev.harness.companion.tasks.DerivedIds
@@ -19,7 +20,8 @@ import org.robolectric.RobolectricTestRunner
 
 @RunWith(RobolectricTestRunner::class)
 class TaskParserTest {
-    private fun parse(json: String, api: Int = 36) = TaskParser(api).parse(JSONObject(json))
+    /** Parses TASK the way the app reads ARG ([parseArgument]: strict JSON). */
+    private fun parse(json: String, api: Int = 36) = TaskParser(api).parse(parseArgument(json))
 
     private fun refused(json: String, api: Int = 36): RpcError = try {
         parse(json, api)

@@ -51,10 +51,14 @@ class JobBackend(private val context: Context) : MechanismBackend {
                 .setRequiresBatteryNotLow(params.requiresBatteryNotLow)
                 .setRequiresStorageNotLow(params.requiresStorageNotLow)
                 .setPersisted(params.persisted)
-                .setBackoffCriteria(
+            // Only when the task asks: the builder refuses backoff criteria on an idle job, and
+            // without the call the platform's defaults (30 s, exponential) apply, as documented.
+            if (params.backoffGiven) {
+                builder.setBackoffCriteria(
                     params.backoffInitialMs,
                     if (params.backoffPolicy == Backoff.LINEAR) JobInfo.BACKOFF_POLICY_LINEAR else JobInfo.BACKOFF_POLICY_EXPONENTIAL,
                 )
+            }
             params.minLatencyMs?.let { builder.setMinimumLatency(it) }
             params.overrideDeadlineMs?.let { builder.setOverrideDeadline(it) }
             params.periodicMs?.let { interval ->

@@ -2,24 +2,16 @@ package dev.harness.companion.rpc
 
 import org.json.JSONArray
 import org.json.JSONObject
-import org.json.JSONTokener
 
-/** Parses ARG: one JSON object, nothing after it. Absent or blank ARG is `{}`. */
+/** Parses ARG: one JSON object (strict RFC 8259, [StrictJson]). Absent or blank ARG is `{}`. */
 fun parseArgument(arg: String?): JSONObject {
     if (arg == null || arg.isBlank()) return JSONObject()
-    val tokener = JSONTokener(arg)
     val value = try {
-        tokener.nextValue()
-    } catch (e: Exception) {
+        StrictJson.parse(arg)
+    } catch (e: IllegalArgumentException) {
         throw RpcError(ErrorCode.BAD_JSON, null, "argument is not valid JSON: ${e.message}")
     }
     if (value !is JSONObject) throw RpcError(ErrorCode.BAD_JSON, null, "argument must be a JSON object")
-    val trailing = try {
-        tokener.nextClean()
-    } catch (e: Exception) {
-        throw RpcError(ErrorCode.BAD_JSON, null, "argument is not valid JSON: ${e.message}")
-    }
-    if (trailing != '\u0000') throw RpcError(ErrorCode.BAD_JSON, null, "unexpected text after the JSON object")
     return value
 }
 
@@ -112,15 +104,17 @@ class ObjectReader(val json: JSONObject, val path: String, allowed: Set<String>)
         fun integerOf(field: String, v: Any): Long = when (v) {
             is Int -> v.toLong()
             is Long -> v
-            is Double -> {
-                // org.json reads an integer too large for a long as a double.
-                if (v == Math.floor(v) && !v.isInfinite() && Math.abs(v) >= 9.2e18) {
-                    throw RpcError(ErrorCode.OUT_OF_RANGE, field, "$field is out of range: ${v.toBigDecimal().toPlainString()}")
-                }
-                throw RpcError(ErrorCode.BAD_TYPE, field, "$field must be an integer, got a number with a fraction or exponent")
+            is NumberLiteral -> if (v.integral) {
+                throw RpcError(ErrorCode.OUT_OF_RANGE, field, "$field is out of range: ${v.text}")
+            } else {
+                throw fractional(field)
             }
+            is Double, is Float -> throw fractional(field)
             else -> throw RpcError(ErrorCode.BAD_TYPE, field, "$field must be an integer, got ${typeName(v)}")
         }
+
+        private fun fractional(field: String) =
+            RpcError(ErrorCode.BAD_TYPE, field, "$field must be an integer, got a number with a fraction or exponent")
 
         fun outOfRange(field: String, n: Long, min: Long, max: Long): RpcError {
             val range = if (max == Long.MAX_VALUE) ">= $min" else "$min..$max"
@@ -132,6 +126,7 @@ class ObjectReader(val json: JSONObject, val path: String, allowed: Set<String>)
             is String -> "a string"
             is Boolean -> "a boolean"
             is Int, is Long -> "an integer"
+            is NumberLiteral -> if (v.integral) "an integer" else "a number"
             is Number -> "a number"
             is JSONObject -> "an object"
             is JSONArray -> "a list"

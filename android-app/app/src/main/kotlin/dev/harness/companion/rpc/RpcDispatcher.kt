@@ -148,7 +148,7 @@ class RpcDispatcher(
                 spec.id,
                 spec.mechanism.wire,
                 "scheduled",
-                JSONObject().put("platform", planned.platform).put("params", spec.params.toJson()).put("behavior", spec.behavior.toJson()),
+                JSONObject().put("platform", planned.platform).put("params", spec.params.echoJson()).put("behavior", spec.behavior.toJson()),
             )
             ok().put("task_id", spec.id).put("platform", planned.platform)
         }

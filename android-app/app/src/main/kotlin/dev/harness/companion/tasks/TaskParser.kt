@@ -84,6 +84,7 @@ class TaskParser(private val apiLevel: Int) {
             backoffPolicy = r.enum("backoff_policy", Backoff.BY_WIRE) ?: Backoff.EXPONENTIAL,
             backoffInitialMs = r.long("backoff_initial_ms", 0) ?: 30_000,
             expedited = expedited,
+            backoffGiven = r.has("backoff_policy") || r.has("backoff_initial_ms"),
         )
     }
 

@@ -58,7 +58,11 @@ data class Behavior(
 
 /** Mechanism parameters, each with the defaults of docs/companion-protocol.md applied. */
 sealed interface Params {
+    /** The stored form: parses back ([TaskParser]) to the same params. */
     fun toJson(): JSONObject
+
+    /** The effective params echoed on the `scheduled` event: every default applied. */
+    fun echoJson(): JSONObject = toJson()
 }
 
 enum class JobNetwork(val wire: String) {
@@ -92,24 +96,34 @@ data class JobParams(
     val backoffPolicy: Backoff = Backoff.EXPONENTIAL,
     val backoffInitialMs: Long = 30_000,
     val expedited: Boolean = false,
+    /**
+     * Whether the task gave `backoff_policy` or `backoff_initial_ms`. Only then does the app call
+     * setBackoffCriteria: JobInfo.Builder.build() refuses backoff criteria on an idle job.
+     */
+    val backoffGiven: Boolean = false,
 ) : Params {
     val periodic: Boolean get() = periodicMs != null
 
-    override fun toJson(): JSONObject = JSONObject()
-        .put("job_id", jobId)
-        .putOpt("min_latency_ms", minLatencyMs)
-        .putOpt("override_deadline_ms", overrideDeadlineMs)
-        .putOpt("periodic_ms", periodicMs)
-        .putOpt("flex_ms", flexMs)
-        .put("network", network.wire)
-        .put("requires_charging", requiresCharging)
-        .put("requires_device_idle", requiresDeviceIdle)
-        .put("requires_battery_not_low", requiresBatteryNotLow)
-        .put("requires_storage_not_low", requiresStorageNotLow)
-        .put("persisted", persisted)
-        .put("backoff_policy", backoffPolicy.wire)
-        .put("backoff_initial_ms", backoffInitialMs)
-        .put("expedited", expedited)
+    override fun toJson(): JSONObject = json(withBackoff = backoffGiven)
+
+    override fun echoJson(): JSONObject = json(withBackoff = true)
+
+    private fun json(withBackoff: Boolean): JSONObject {
+        val o = JSONObject()
+            .put("job_id", jobId)
+            .putOpt("min_latency_ms", minLatencyMs)
+            .putOpt("override_deadline_ms", overrideDeadlineMs)
+            .putOpt("periodic_ms", periodicMs)
+            .putOpt("flex_ms", flexMs)
+            .put("network", network.wire)
+            .put("requires_charging", requiresCharging)
+            .put("requires_device_idle", requiresDeviceIdle)
+            .put("requires_battery_not_low", requiresBatteryNotLow)
+            .put("requires_storage_not_low", requiresStorageNotLow)
+            .put("persisted", persisted)
+        if (withBackoff) o.put("backoff_policy", backoffPolicy.wire).put("backoff_initial_ms", backoffInitialMs)
+        return o.put("expedited", expedited)
+    }
 }
 
 enum class WorkKind(val wire: String) {

@@ -14,13 +14,11 @@ import dev.harness.companion.tasks.Outcome
 class HarnessWorker(appContext: Context, params: WorkerParameters) : CoroutineWorker(appContext, params) {
 
     override suspend fun doWork(): Result {
-        if (inputData.getString(KEY_BARRIER_FOR) != null) return Result.success()
-        val taskId = inputData.getString(KEY_TASK_ID) ?: return Result.failure()
-        val runner = CompanionGraph.get(applicationContext).workRunner
-        val outcome = runner.run(
-            taskId = taskId,
+        val outcome = CompanionGraph.get(applicationContext).workRunner.doWork(
+            taskId = inputData.getString(KEY_TASK_ID),
+            barrierFor = inputData.getString(KEY_BARRIER_FOR),
             runAttemptCount = runAttemptCount,
-            setForeground = { setForeground(foregroundInfo(taskId)) },
+            setForeground = { setForeground(foregroundInfo(inputData.getString(KEY_TASK_ID) ?: "work")) },
             stopReason = { stopReason },
         )
         return when (outcome) {

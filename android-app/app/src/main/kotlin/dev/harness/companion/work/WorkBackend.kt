@@ -20,7 +20,6 @@ import dev.harness.companion.tasks.PlannedSchedule
 import dev.harness.companion.tasks.TaskRecord
 import dev.harness.companion.tasks.TaskSpec
 import dev.harness.companion.tasks.UniquePolicy
-import dev.harness.companion.tasks.WorkKind
 import dev.harness.companion.tasks.WorkNetwork
 import dev.harness.companion.tasks.WorkParams
 import org.json.JSONObject
@@ -28,9 +27,11 @@ import java.util.UUID
 import java.util.concurrent.TimeUnit
 
 /**
- * WorkManager: one WorkRequest per task, run by [HarnessWorker]. One-time work is enqueued as
- * unique work named `unique_name`, or `harness.task.<id>` when none is given, so that a later
- * task can chain after it (`after`): with one predecessor it is appended to that chain
+ * WorkManager: one WorkRequest per task, run by [HarnessWorker]. The translation of a task into
+ * builder calls and the enqueue form is [WorkRequestPlan] (plain data, tested on the JVM); this
+ * class only turns a plan into WorkManager objects. One-time work is enqueued as unique work
+ * named `unique_name`, or `harness.task.<id>` when none is given, so that a later task can chain
+ * after it (`after`): with one predecessor it is appended to that chain
  * (ExistingWorkPolicy.APPEND); with several, the chains are combined (WorkContinuation.combine)
  * through one pass-through barrier per predecessor.
  */
@@ -38,12 +39,12 @@ class WorkBackend(private val context: Context, private val uniqueNameOf: (Strin
     private val workManager: WorkManager get() = WorkManager.getInstance(context)
 
     override fun plan(spec: TaskSpec): PlannedSchedule {
-        val params = spec.params as WorkParams
-        val request = request(spec.id, params)
+        val plan = WorkRequestPlan.of(spec.id, spec.params as WorkParams, uniqueNameOf)
+        val request = request(plan)
         return object : PlannedSchedule {
             override val platform: JSONObject = JSONObject().put("work_id", request.id.toString())
 
-            override fun submit() = enqueue(spec.id, params, request)
+            override fun submit() = enqueue(plan.enqueue, request)
         }
     }
 
@@ -51,95 +52,71 @@ class WorkBackend(private val context: Context, private val uniqueNameOf: (Strin
         workManager.cancelWorkById(UUID.fromString(record.platform.getString("work_id")))
     }
 
-    private fun enqueue(taskId: String, params: WorkParams, request: WorkRequest) {
+    private fun enqueue(how: WorkEnqueue, request: WorkRequest) {
         val wm = workManager
-        if (request is PeriodicWorkRequest) {
-            val name = params.uniqueName
-            if (name == null) wm.enqueue(request) else wm.enqueueUniquePeriodicWork(name, periodicPolicy(params.uniquePolicy), request)
-            return
-        }
-        request as OneTimeWorkRequest
-        val after = params.after
-        when {
-            after.isEmpty() -> wm.enqueueUniqueWork(chainName(taskId, params), oneTimePolicy(params), request)
-            after.size == 1 -> wm.enqueueUniqueWork(chainOf(after[0]), ExistingWorkPolicy.APPEND, request)
-            else -> {
-                val parents: List<WorkContinuation> = after.map { before ->
-                    wm.beginUniqueWork(chainOf(before), ExistingWorkPolicy.APPEND, barrier(before))
+        when (how) {
+            WorkEnqueue.Plain -> wm.enqueue(request)
+            is WorkEnqueue.UniquePeriodic ->
+                wm.enqueueUniquePeriodicWork(how.name, periodicPolicy(how.policy), request as PeriodicWorkRequest)
+            is WorkEnqueue.Unique -> wm.enqueueUniqueWork(how.name, oneTimePolicy(how.policy), request as OneTimeWorkRequest)
+            is WorkEnqueue.Append -> wm.enqueueUniqueWork(how.chain, ExistingWorkPolicy.APPEND, request as OneTimeWorkRequest)
+            is WorkEnqueue.Combine -> {
+                val parents: List<WorkContinuation> = how.chains.map { chain ->
+                    wm.beginUniqueWork(chain, ExistingWorkPolicy.APPEND, barrier(chain))
                 }
-                WorkContinuation.combine(parents).then(request).enqueue()
+                WorkContinuation.combine(parents).then(request as OneTimeWorkRequest).enqueue()
             }
         }
     }
 
-    private fun chainName(taskId: String, params: WorkParams): String = params.uniqueName ?: implicitName(taskId)
-
-    private fun chainOf(taskId: String): String = uniqueNameOf(taskId) ?: implicitName(taskId)
-
-    private fun oneTimePolicy(params: WorkParams): ExistingWorkPolicy =
-        if (params.uniqueName == null) ExistingWorkPolicy.KEEP else oneTimePolicy(params.uniquePolicy)
-
-    private fun barrier(before: String): OneTimeWorkRequest =
+    private fun barrier(chain: String): OneTimeWorkRequest =
         OneTimeWorkRequest.Builder(HarnessWorker::class.java)
-            .setInputData(Data.Builder().putString(HarnessWorker.KEY_BARRIER_FOR, before).build())
-            .addTag(TAG)
+            .setInputData(Data.Builder().putString(HarnessWorker.KEY_BARRIER_FOR, chain).build())
+            .addTag(WorkRequestPlan.TAG)
             .build()
 
-    private fun request(taskId: String, params: WorkParams): WorkRequest {
+    private fun request(plan: WorkRequestPlan): WorkRequest {
         val constraints = Constraints.Builder()
-            .setRequiredNetworkType(networkType(params.network))
-            .setRequiresCharging(params.requiresCharging)
-            .setRequiresDeviceIdle(params.requiresDeviceIdle)
-            .setRequiresBatteryNotLow(params.requiresBatteryNotLow)
-            .setRequiresStorageNotLow(params.requiresStorageNotLow)
+            .setRequiredNetworkType(networkType(plan.network))
+            .setRequiresCharging(plan.requiresCharging)
+            .setRequiresDeviceIdle(plan.requiresDeviceIdle)
+            .setRequiresBatteryNotLow(plan.requiresBatteryNotLow)
+            .setRequiresStorageNotLow(plan.requiresStorageNotLow)
             .build()
-        val input = Data.Builder().putString(HarnessWorker.KEY_TASK_ID, taskId).build()
-        val backoff = if (params.backoffPolicy == Backoff.LINEAR) BackoffPolicy.LINEAR else BackoffPolicy.EXPONENTIAL
-        return when (params.kind) {
-            WorkKind.ONE_TIME -> OneTimeWorkRequest.Builder(HarnessWorker::class.java)
-                .common(taskId, params, constraints, input, backoff)
-                .build()
-            WorkKind.PERIODIC -> {
-                val interval = params.intervalMs!!
-                val flex = params.flexMs
-                val builder = if (flex == null) {
-                    PeriodicWorkRequest.Builder(HarnessWorker::class.java, interval, TimeUnit.MILLISECONDS)
-                } else {
-                    PeriodicWorkRequest.Builder(HarnessWorker::class.java, interval, TimeUnit.MILLISECONDS, flex, TimeUnit.MILLISECONDS)
-                }
-                builder.common(taskId, params, constraints, input, backoff).build()
+        return if (!plan.periodic) {
+            OneTimeWorkRequest.Builder(HarnessWorker::class.java).common(plan, constraints).build()
+        } else {
+            val interval = plan.intervalMs!!
+            val flex = plan.flexMs
+            val builder = if (flex == null) {
+                PeriodicWorkRequest.Builder(HarnessWorker::class.java, interval, TimeUnit.MILLISECONDS)
+            } else {
+                PeriodicWorkRequest.Builder(HarnessWorker::class.java, interval, TimeUnit.MILLISECONDS, flex, TimeUnit.MILLISECONDS)
             }
+            builder.common(plan, constraints).build()
         }
     }
 
-    private fun <B : WorkRequest.Builder<B, *>> B.common(
-        taskId: String,
-        params: WorkParams,
-        constraints: Constraints,
-        input: Data,
-        backoff: BackoffPolicy,
-    ): B {
+    private fun <B : WorkRequest.Builder<B, *>> B.common(plan: WorkRequestPlan, constraints: Constraints): B {
         setConstraints(constraints)
-        setInputData(input)
-        setInitialDelay(params.initialDelayMs, TimeUnit.MILLISECONDS)
-        setBackoffCriteria(backoff, params.backoffDelayMs, TimeUnit.MILLISECONDS)
-        addTag(TAG)
-        addTag("$TAG.task.$taskId")
-        params.tags.forEach { addTag(it) }
-        if (params.expedited) {
+        setInputData(Data.Builder().putString(HarnessWorker.KEY_TASK_ID, plan.taskId).build())
+        setInitialDelay(plan.initialDelayMs, TimeUnit.MILLISECONDS)
+        setBackoffCriteria(
+            if (plan.backoffPolicy == Backoff.LINEAR) BackoffPolicy.LINEAR else BackoffPolicy.EXPONENTIAL,
+            plan.backoffDelayMs,
+            TimeUnit.MILLISECONDS,
+        )
+        plan.tags.forEach { addTag(it) }
+        plan.expedited?.let { quota ->
             // PeriodicWorkRequest refuses this with IllegalArgumentException: a platform_error.
             setExpedited(
-                if (params.outOfQuota == OutOfQuota.DROP) OutOfQuotaPolicy.DROP_WORK_REQUEST else OutOfQuotaPolicy.RUN_AS_NON_EXPEDITED_WORK_REQUEST,
+                if (quota == OutOfQuota.DROP) OutOfQuotaPolicy.DROP_WORK_REQUEST else OutOfQuotaPolicy.RUN_AS_NON_EXPEDITED_WORK_REQUEST,
             )
         }
         return this
     }
 
     companion object {
-        const val TAG = "harness"
-
-        fun implicitName(taskId: String) = "harness.task.$taskId"
-
         fun networkType(network: WorkNetwork): NetworkType = when (network) {
             WorkNetwork.NONE -> NetworkType.NOT_REQUIRED
             WorkNetwork.CONNECTED -> NetworkType.CONNECTED

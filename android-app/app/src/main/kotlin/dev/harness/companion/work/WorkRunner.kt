@@ -26,6 +26,23 @@ class WorkRunner(
     private val registry: TaskRegistry,
     private val gate: ScheduleGate,
 ) {
+    /**
+     * HarnessWorker.doWork with the worker's input data: a chain barrier ([barrierFor] set)
+     * succeeds at once and journals nothing; a request without a task id fails; anything else
+     * is [run]. The worker maps the outcome to Result.success / failure / retry.
+     */
+    suspend fun doWork(
+        taskId: String?,
+        barrierFor: String?,
+        runAttemptCount: Int,
+        setForeground: suspend () -> Unit,
+        stopReason: () -> Int,
+    ): Outcome = when {
+        barrierFor != null -> Outcome.SUCCESS
+        taskId == null -> Outcome.FAILURE
+        else -> run(taskId, runAttemptCount, setForeground, stopReason)
+    }
+
     suspend fun run(
         taskId: String,
         runAttemptCount: Int,
