@@ -19,6 +19,7 @@ the controls' readings, batched with each step.
 from __future__ import annotations
 
 import abc
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -138,6 +139,7 @@ class VirtualTime(Clock):
                 # lines logged after that carry earlier times than ``-t`` asked for. Read it all.
                 self._seen_wall_ms = None
                 self._read_whole_journal(session)
+                session.now = dataclasses.replace(vs.moment, seq=session.journal.last_seq)
 
     def _read_whole_journal(self, session: "Session") -> None:
         """One more round trip: the journal lines of the whole log buffer."""

@@ -512,11 +512,9 @@ class JobScheduler(Subsystem):
         run.timer = self.model.clock.call_later(limit, lambda: self._on_timeout(key, run), f"job:timeout:{pkg}/{js.job_id}")
         self.model.trace("job_start", package=pkg, job_id=js.job_id, expedited=as_ej, run=params.run,
                          limit_ms=limit)
-        try:
-            if not self.model.processes.is_running(pkg):
-                self.model.processes.start(pkg, "job")
-        except AttributeError:
-            pass
+        self.model.doze.set_jobs_active(True)
+        if not self.model.processes.is_running(pkg):
+            self.model.processes.start(pkg, "job")
         if self.running.get(key) is run:
             client.on_start_job(params)
 
@@ -542,6 +540,9 @@ class JobScheduler(Subsystem):
     def _release(self, run: _Running) -> None:
         key = (run.js.package, run.js.job_id)
         self.running.pop(key, None)
+        if not self.running:
+            # JobSchedulerService.setJobsActive(false): a Doze maintenance window may end early.
+            self.model.doze.set_jobs_active(False)
         if run.timer is not None:
             run.timer.cancel()
             run.timer = None

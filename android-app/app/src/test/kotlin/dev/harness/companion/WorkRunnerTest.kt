@@ -65,4 +65,21 @@ class WorkRunnerTest {
         assertTrue(events("w3", "finished").isEmpty())
         assertEquals("scheduled", graph().registry.get("w3")!!.state.wire)
     }
+
+    /** HarnessWorker.doWork's logic: barriers pass, a request without a task id fails, else [WorkRunner.run]. */
+    @Test
+    fun theWorkerInputDecidesWhatRuns() = runBlocking {
+        val runner = graph().workRunner
+        var foreground = 0
+        assertEquals(Outcome.SUCCESS, runner.doWork(null, "harness.task.a", 0, { foreground++ }, { -256 }))
+        assertEquals(Outcome.FAILURE, runner.doWork(null, null, 0, { foreground++ }, { -256 }))
+        assertTrue(events().none { it.mechanism == "work" })
+        register("w4", """{"foreground":true}""", """{"duration_ms":0,"outcomes":["retry"]}""")
+        assertEquals(Outcome.RETRY, runner.doWork("w4", null, 3, { foreground++ }, { -256 }))
+        assertEquals(1, foreground)
+        assertEquals(3, events("w4", "started").single().detail.getInt("run_attempt"))
+        assertEquals("retry", events("w4", "finished").single().detail.getString("result"))
+        // A retry leaves the task scheduled for WorkManager's next attempt.
+        assertEquals("scheduled", graph().registry.get("w4")!!.state.wire)
+    }
 }

@@ -68,6 +68,9 @@ class ForegroundTasks(
 
     fun runningTaskIds(): Set<String> = synchronized(lock) { running.keys.toSet() }
 
+    /** The coroutine running [taskId], while it runs (for a bounded join in tests). */
+    fun jobOf(taskId: String): Job? = synchronized(lock) { running[taskId]?.first }
+
     private fun remove(taskId: String, job: Job): Boolean = synchronized(lock) {
         if (running[taskId]?.first === job) {
             running.remove(taskId)
