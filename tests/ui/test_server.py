@@ -22,7 +22,6 @@ def test_connect_pushes_the_jar_and_starts_the_server(ui: UiSession, fresh: Devi
     assert sh(fresh, "md5sum", "/data/local/tmp/u2.jar").split()[0] == md5
     info = ui.u2.info
     assert info["sdkInt"] == fresh.api_level and info["currentPackageName"] == "com.android.launcher3"
-    assert ui.u2.jsonrpc.nonexistentMethod.__class__  # attribute access only
     with pytest.raises(uiautomator2.exceptions.RPCUnknownError, match="Method not found"):
         ui.u2.jsonrpc.noSuchMethod()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.bridge.select import select_device
-from harness.runner.result import Verdict
+from harness.runner.result import SpecResult, Verdict
 from harness.runner.runner import Progress, SpecRunner
 from harness.runner.session import Session
 from harness.spec.loader import load_spec
@@ -25,9 +25,8 @@ def session(sim: SimInfo, adb_server: AdbServerInfo) -> Session:
     return s
 
 
-def run(session: Session, name: str) -> "object":
-    result = SpecRunner(session).run_spec(load_spec(SPECS / name))
-    return result
+def run(session: Session, name: str) -> SpecResult:
+    return SpecRunner(session).run_spec(load_spec(SPECS / name))
 
 
 def _server_gone(session: Session) -> bool:

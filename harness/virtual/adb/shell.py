@@ -159,23 +159,30 @@ async def serve_shell(stream: AdbStream, ctx: ServiceContext, name: str, *, exec
         await sink.exit(result.status)
         return
 
+    if command:
+        # A command does not read the client's input (the stream acknowledges what arrives), so
+        # no reader task is started: the command runs, answers and closes in one turn of the loop.
+        outcome = await ctx.interpreter().run(command, sink)
+        await _finish(stream, ctx, sink, outcome)
+        return
     reader = asyncio.get_running_loop().create_task(
         _read_v2_packets(stream, stdin) if v2 else _read_raw(stream, stdin), name=f"shell-in-{stream.local_id}")
     try:
-        interpreter = ctx.interpreter()
-        if command:
-            outcome = await interpreter.run(command, sink)
-        else:
-            outcome = await _interactive(interpreter, sink, stdin, ctx)
-        await sink.exit(outcome.status)
-        if outcome.effect == Effect.REBOOT:
-            await stream.flushed(REBOOT_FLUSH_TIMEOUT)
-            stream.close()
-            ctx.request_reboot()
+        outcome = await _interactive(ctx.interpreter(), sink, stdin, ctx)
+        await _finish(stream, ctx, sink, outcome)
     finally:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, StreamClosed):
             await reader
+
+
+async def _finish(stream: AdbStream, ctx: ServiceContext, sink: StreamSink, outcome: ScriptOutcome) -> None:
+    """The exit status (shell v2), then the reboot the script asked for, if any."""
+    await sink.exit(outcome.status)
+    if outcome.effect == Effect.REBOOT:
+        await stream.flushed(REBOOT_FLUSH_TIMEOUT)
+        stream.close()
+        ctx.request_reboot()
 
 
 async def _interactive(interpreter: Interpreter, sink: StreamSink, stdin: "asyncio.Queue[bytes | None]",

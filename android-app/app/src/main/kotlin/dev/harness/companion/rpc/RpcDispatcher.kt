@@ -10,6 +10,7 @@ import dev.harness.companion.tasks.TaskParser
 import dev.harness.companion.tasks.TaskRecord
 import dev.harness.companion.tasks.TaskRegistry
 import dev.harness.companion.tasks.TaskState
+import dev.harness.companion.tasks.UniquePolicy
 import dev.harness.companion.tasks.WorkKind
 import dev.harness.companion.tasks.WorkParams
 import org.json.JSONArray
@@ -136,6 +137,19 @@ class RpcDispatcher(
             registry.put(spec, TaskState.FAILED)
             refused(spec.id, spec.mechanism, e)
         }
+        keptUniqueWork(spec.id, spec.params)?.let { unique ->
+            // WorkManager drops a KEEP request while unfinished work of that name exists: the
+            // task is recorded and journalled, and is cancelled at once (it never runs).
+            registry.put(spec, TaskState.CANCELLED, planned.platform, planned.runtime)
+            journal.append(
+                spec.id,
+                spec.mechanism.wire,
+                "scheduled",
+                JSONObject().put("platform", planned.platform).put("params", spec.params.echoJson())
+                    .put("behavior", spec.behavior.toJson()).put("unique", unique),
+            )
+            return ok().put("task_id", spec.id).put("platform", planned.platform)
+        }
         return gate.hold {
             registry.put(spec, TaskState.SCHEDULED, planned.platform, planned.runtime)
             try {
@@ -176,6 +190,19 @@ class RpcDispatcher(
             }
             else -> Unit
         }
+    }
+
+    /**
+     * `detail.unique` when a `keep` request for unique work would be dropped: another task of the
+     * app holds unfinished (scheduled or running) work of that unique name. Only the app enqueues
+     * into its WorkManager, so its own records say whether such work exists.
+     */
+    private fun keptUniqueWork(id: String, params: Any): JSONObject? {
+        if (params !is WorkParams || params.uniqueName == null || params.uniquePolicy != UniquePolicy.KEEP) return null
+        registry.all().firstOrNull {
+            it.id != id && it.state.active && (it.spec.params as? WorkParams)?.uniqueName == params.uniqueName
+        } ?: return null
+        return JSONObject().put("name", params.uniqueName).put("policy", params.uniquePolicy.wire).put("kept_existing", true)
     }
 
     private fun refused(taskId: String, mechanism: Mechanism, e: RuntimeException): Nothing {
