@@ -29,17 +29,8 @@ from harness.virtual.adb.stream import AdbStream, StreamClosed
 log = logging.getLogger(__name__)
 
 
-# Pending output above which drain() writes at once instead of at the end of the loop iteration.
-FLUSH_NOW_BYTES = 64 * 1024
-
-
 class AdbConnection:
-    """The device end of one adb transport (one TCP connection).
-
-    Messages are queued and written together once the event loop has run what is ready: a shell
-    command's OKAY, output and CLSE usually leave in one ``send``, which spares a system call
-    and a wake-up of the adb server per message.
-    """
+    """The device end of one adb transport (one TCP connection)."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                  context: ServiceContext, features: tuple[str, ...]) -> None:
@@ -54,9 +45,6 @@ class AdbConnection:
         self._streams: dict[int, AdbStream] = {}
         self._next_id = 1
         self._closing = False
-        self._out: list[bytes] = []  # messages queued since the last flush
-        self._out_bytes = 0
-        self._flush_scheduled = False
         self.peer = str(writer.get_extra_info("peername"))
         sock = writer.get_extra_info("socket")
         if sock is not None:
@@ -76,26 +64,11 @@ class AdbConnection:
         if self._closing or self._writer.is_closing():
             return
         header = encode(command, arg0, arg1, data, with_checksum=self._version < A_VERSION_SKIP_CHECKSUM)
-        self._out.append(header)
-        if data:
-            self._out.append(bytes(data))
-        self._out_bytes += len(header) + len(data)
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
-
-    def flush(self) -> None:
-        """Write the queued messages (one send when the socket takes them)."""
-        self._flush_scheduled = False
-        out, self._out, self._out_bytes = self._out, [], 0
-        if out and not self._closing and not self._writer.is_closing():
-            self._writer.write(b"".join(out))
+        self._writer.write(header + data if data else header)
 
     async def drain(self) -> None:
         if self._closing:
             raise StreamClosed("connection closed")
-        if self._out_bytes >= FLUSH_NOW_BYTES:
-            self.flush()
         try:
             await self._writer.drain()
         except ConnectionError as e:
@@ -126,7 +99,6 @@ class AdbConnection:
         """Drop the connection and stop every stream's service."""
         if self._closing:
             return
-        self.flush()  # what was queued before the drop (e.g. a CLSE before a reboot)
         self._closing = True
         for stream in list(self._streams.values()):
             stream.on_remote_close()
@@ -200,12 +172,10 @@ class AdbConnection:
         stream = AdbStream(self, local_id, remote_id, name,
                            send_window=header.arg1 if self._delayed_ack else None)
         self._streams[local_id] = stream
-        # The service starts on the loop's next turn, before the queued OKAY is flushed: a short
-        # command's OKAY, output and CLSE then leave together.
-        stream.task = asyncio.get_running_loop().create_task(self._serve(stream, handler, arg),
-                                                             name=f"adb-stream-{local_id}")
         stream.accept()
         log.debug("OPEN %r -> stream %d", name, local_id)
+        stream.task = asyncio.get_running_loop().create_task(self._serve(stream, handler, arg),
+                                                             name=f"adb-stream-{local_id}")
 
     async def _serve(self, stream: AdbStream, handler: ServiceHandler, arg: str) -> None:
         try:
