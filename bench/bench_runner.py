@@ -7,9 +7,15 @@ Prints (never fails on timing):
 1. Per step type: adb round trips and host milliseconds per step, from ``bench/specs/every_step.yaml``
    run ``--repeat`` times on one virtual device; and the average round trips per action step
    (every step but ``wait`` and ``reboot``). Target: <= 1.
-2. A run of ``--specs`` specs on one virtual device versus split over two (two worker processes,
-   started and connected first, then released together through a pipe: the figure is the spec
-   execution itself). Target: two devices >= 1.6x as fast as one.
+2. A run of ``--specs`` specs on one virtual device versus split over two, as the product runs
+   them: one ``harness run``-like worker process per device (a Session and a SpecRunner on its
+   own virtual device), started and connected first, then released together through a pipe, so
+   the figure is the spec execution itself (interpreter and device start-up excluded). Each of
+   ``--rounds`` rounds prints the load average it started at (other processes on a small machine
+   skew it); the speed-up is best against best. Also printed: the CPU each process (harness
+   worker, virtual device, adb server) spends per adb round trip in the one-device run, and the
+   speed-up two devices could reach on two idle cores from those figures.
+   Target: two devices >= 1.6x as fast as one.
 3. The same specs through ``pytest --virtual`` with ``-n 1`` and ``-n 2`` (pytest-xdist), wall
    time including interpreter start-up and starting the virtual devices.
 
@@ -58,13 +64,52 @@ def worker(serial: str, adb_port: int, spec_paths: list[str]) -> int:
     print("ready", flush=True)
     if sys.stdin.readline().strip() != "go":
         return 2
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     rt0 = session.round_trips
     run = SpecRunner(session).run(specs)
     elapsed = time.perf_counter() - t0
-    print(json.dumps({"elapsed": elapsed, "round_trips": session.round_trips - rt0,
+    print(json.dumps({"elapsed": elapsed, "cpu": time.process_time() - cpu0,
+                      "round_trips": session.round_trips - rt0,
                       "verdicts": [s.verdict.value for s in run.specs]}), flush=True)
     return 0
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a process (Linux /proc), None if it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def adb_server_pid(port: int) -> int | None:
+    """The adb server process listening on ``port`` (``adb -L tcp:PORT fork-server server ...``)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"fork-server" in argv and f"tcp:{port}".encode() in argv:
+            return int(proc.name)
+    return None
+
+
+def machine_busy_s() -> float:
+    """CPU seconds all processes on the machine have used (every core, /proc/stat), 0 if unknown."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fields[:7])
+        return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.2f} (1 min), {five:.2f} (5 min)"
 
 
 def start_worker(serial: str, adb_port: int, paths: list[Path]) -> subprocess.Popen[str]:
@@ -79,6 +124,7 @@ def start_worker(serial: str, adb_port: int, paths: list[Path]) -> subprocess.Po
 
 
 def release(workers: list[subprocess.Popen[str]]) -> tuple[float, list[dict[str, Any]]]:
+    """Start the released workers' runs together; wall time until the last one is done."""
     t0 = time.perf_counter()
     for w in workers:
         assert w.stdin is not None
@@ -123,7 +169,8 @@ def per_step(serial: str, adb_port: int, repeat: int) -> None:
 
 
 def workload(n_specs: int, workdir: Path) -> tuple[list[Path], list[list[Path]]]:
-    """``n_specs`` copies of the workload specs (renamed), and a split in two with each kind halved.
+    """``n_specs`` copies of the workload specs (renamed), and a split in two halves of equal size
+    with each kind dealt alternately (so each half holds the same mix).
 
     Steps whose time is mostly wall-clock waiting are left out, as it would hide the harness' own
     cost (and waiting in parallel flatters two devices): ``reboot`` (the virtual device's simulated
@@ -131,9 +178,9 @@ def workload(n_specs: int, workdir: Path) -> tuple[list[Path], list[list[Path]]]
     server on the device). Section 1 still times both.
     """
     paths: list[Path] = []
-    halves: list[list[Path]] = [[], []]
+    kinds: list[int] = []
     for i in range(n_specs):
-        kind, occurrence = i % len(WORKLOAD), i // len(WORKLOAD)
+        kind = i % len(WORKLOAD)
         text = WORKLOAD[kind].read_text()
         for step in WALL_CLOCK_STEPS:
             text = text.replace(f"  - {step}\n", "")
@@ -141,32 +188,81 @@ def workload(n_specs: int, workdir: Path) -> tuple[list[Path], list[list[Path]]]
         dst = workdir / f"spec_{i:02d}.yaml"
         dst.write_text(text.replace(f"spec: {name}", f"spec: {name}-{i:02d}", 1))
         paths.append(dst)
-        halves[occurrence % 2].append(dst)
+        kinds.append(kind)
+    halves: list[list[Path]] = [[], []]
+    by_kind = sorted(range(n_specs), key=lambda i: (kinds[i], i))
+    for n, i in enumerate(by_kind):
+        halves[n % 2].append(paths[i])
     return paths, halves
 
 
-def one_vs_two(serials: list[str], adb_port: int, n_specs: int, workdir: Path, rounds: int) -> None:
+def one_vs_two(serials: list[str], pids: list[int], adb_port: int, n_specs: int, workdir: Path,
+               rounds: int) -> None:
     paths, halves = workload(n_specs, workdir)
+    adb_pid = adb_server_pid(adb_port)
     ones, twos = [], []
     out1: dict[str, Any] = {}
     outs: list[dict[str, Any]] = []
-    for _ in range(rounds):
-        t, (out1,) = release([start_worker(serials[0], adb_port, paths)])
-        ones.append(t)
-        t, outs = release([start_worker(s, adb_port, h) for s, h in zip(serials, halves)])
-        twos.append(t)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    print(f"2. {n_specs} specs on one virtual device versus split {len(halves[0])}/{len(halves[1])} over two "
+          f"({len(WORKLOAD)} kinds; no {', no '.join(WALL_CLOCK_STEPS)}); one worker process per device, "
+          f"timed from release to the last verdict")
+    ours = [*pids, *([adb_pid] if adb_pid else [])]
+
+    def own_cpu() -> float:
+        return sum(process_cpu_s(pid) or 0.0 for pid in ours)
+
+    def others(t: float, machine0: float, own0: float, workers: list[dict[str, Any]]) -> str:
+        """Cores the rest of the machine kept busy meanwhile (machine CPU minus this bench's)."""
+        used = machine_busy_s() - machine0 - (own_cpu() - own0) - sum(o["cpu"] for o in workers)
+        return f"{max(0.0, used) / t:.2f}"
+
+    for r in range(rounds):
+        load = load_average()
+        worker1 = start_worker(serials[0], adb_port, paths)
+        dev0, adb0 = process_cpu_s(pids[0]), process_cpu_s(adb_pid) if adb_pid else None
+        m0, own0 = machine_busy_s(), own_cpu()
+        t1, (out1,) = release([worker1])
+        busy1 = others(t1, m0, own0, [out1])
+        dev1, adb1 = process_cpu_s(pids[0]), process_cpu_s(adb_pid) if adb_pid else None
+        ones.append(t1)
+        n = out1["round_trips"]
+        cpu["harness"].append(out1["cpu"] / n)
+        if dev0 is not None and dev1 is not None:
+            cpu["virtual device"].append((dev1 - dev0) / n)
+        if adb0 is not None and adb1 is not None:
+            cpu["adb server"].append((adb1 - adb0) / n)
+        workers2 = [start_worker(s, adb_port, h) for s, h in zip(serials, halves)]
+        m0, own0 = machine_busy_s(), own_cpu()
+        t2, outs = release(workers2)
+        busy2 = others(t2, m0, own0, outs)
+        twos.append(t2)
+        each = ", ".join(f"{o['elapsed']:.3f}" for o in outs)
+        print(f"   round {r + 1}: one {t1:6.3f} s, two {t2:6.3f} s (workers {each} s): {t1 / t2:.2f}x   "
+              f"[{load}; other processes busy {busy1}/{busy2} cores]")
     verdicts = out1["verdicts"]
-    print(f"2. {n_specs} specs ({len(WORKLOAD)} kinds, no reboots; {verdicts.count('PASSED')} passed, "
-          f"{verdicts.count('FAILED')} failed by design), {rounds} rounds, best and median")
+    n = out1["round_trips"]
+    print(f"   {verdicts.count('PASSED')} passed, {verdicts.count('FAILED')} failed by design; "
+          f"{n} adb round trips on one device")
     print(f"   one virtual device : {min(ones):7.3f} s best, {statistics.median(ones):7.3f} s median "
-          f"({out1['round_trips']} adb round trips, {out1['round_trips'] / min(ones):.0f} per second)")
-    each = ", ".join(f"{o['elapsed']:.3f}s" for o in outs)
-    print(f"   two virtual devices: {min(twos):7.3f} s best, {statistics.median(twos):7.3f} s median "
-          f"(last round's workers: {each})")
+          f"({min(ones) / n * 1000:.2f} ms per round trip)")
+    print(f"   two virtual devices: {min(twos):7.3f} s best, {statistics.median(twos):7.3f} s median")
     speedup = min(ones) / min(twos)
     print(f"   speed-up {speedup:.2f}x best-to-best, {statistics.median(ones) / statistics.median(twos):.2f}x "
-          f"median (target >= 1.6x: {'met' if speedup >= 1.6 else 'NOT met'}; {os.cpu_count()} CPUs shared "
-          "by this harness, the adb server and both virtual devices)")
+          f"median (target >= 1.6x: {'met' if speedup >= 1.6 else 'NOT met'}); {os.cpu_count()} CPUs shared by "
+          "the workers, the adb server, both virtual devices and whatever else runs")
+    if cpu:
+        per = {k: min(v) * 1000 for k, v in cpu.items()}  # least disturbed round
+        total = sum(per.values())
+        wall = min(ones) / n * 1000
+        print("   CPU per adb round trip, one device (least of the rounds; 10 ms clock ticks): "
+              + ", ".join(f"{k} {v:.2f} ms" for k, v in per.items()) + f"; total {total:.2f} ms "
+              f"of {wall:.2f} ms wall")
+        cores = os.cpu_count() or 1
+        busy = total / wall if wall else 0.0
+        bound = min(2.0, cores / busy) if busy else 2.0  # the same CPU work spread over the cores
+        print(f"   one device keeps {busy:.2f} cores busy; two devices on {cores} idle cores could reach "
+              f"{bound:.2f}x")
 
 
 def xdist(adb_port: int, workdir: Path) -> None:
@@ -188,6 +284,7 @@ def main() -> int:
     parser.add_argument("--specs", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of the one/two device comparison")
     parser.add_argument("--no-xdist", action="store_true", help="skip the pytest -n 1 / -n 2 comparison")
+    parser.add_argument("--no-per-step", action="store_true", help="skip the per-step table (section 1)")
     parser.add_argument("--worker", metavar="SERIAL", help=argparse.SUPPRESS)
     parser.add_argument("--adb-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
@@ -202,10 +299,12 @@ def main() -> int:
     try:
         with private_adb_server() as server, running_sim(server, name="bench_a") as a, \
                 running_sim(server, name="bench_b") as b:
-            per_step(a.serial, server.port, args.repeat)
+            print(f"bench_runner: {os.cpu_count()} CPUs, {load_average()} at start")
+            if not args.no_per_step:
+                per_step(a.serial, server.port, args.repeat)
             work = state / "specs"
             work.mkdir()
-            one_vs_two([a.serial, b.serial], server.port, args.specs, work, args.rounds)
+            one_vs_two([a.serial, b.serial], [a.pid, b.pid], server.port, args.specs, work, args.rounds)
             if not args.no_xdist:
                 print("3. the same specs through the pytest plugin")
                 xdist(server.port, work)

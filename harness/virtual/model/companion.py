@@ -409,7 +409,7 @@ class CompanionApp(Subsystem):
         task.runs += 1
         run = task.runs
         task.thread = self._acquire_thread()
-        self._log(task.id, "work", "started", task.thread, detail={"run_attempt": run_attempt})
+        self._log(task.id, "work", "started", task.thread, detail={"run_attempt": run_attempt, "run": run})
         if task.req.params.get("foreground"):
             if self._fgs_allowed():
                 self.model.work.set_foreground(spec.id)
@@ -418,7 +418,7 @@ class CompanionApp(Subsystem):
                 msg = (f"startForegroundService() not allowed due to mAllowStartForeground false: service"
                        f" {COMPANION_PACKAGE}/androidx.work.impl.foreground.SystemForegroundService")
                 self._log(task.id, "work", "finished", task.thread,
-                          detail={"result": "failure", "exception": FGS_NOT_ALLOWED, "message": msg})
+                          detail={"result": "failure", "run": run, "exception": FGS_NOT_ALLOWED, "message": msg})
                 self._release_thread(task)
                 self.model.work.work_done(spec.id, "failure")
                 return
@@ -426,7 +426,7 @@ class CompanionApp(Subsystem):
 
     def _work_done(self, task: Task, spec: WorkSpec, run: int) -> None:
         result = task.req.outcome(run)
-        self._log(task.id, "work", "finished", task.thread or "main", detail={"result": result})
+        self._log(task.id, "work", "finished", task.thread or "main", detail={"result": result, "run": run})
         self._release_thread(task)
         task.timers.clear()
         self.model.work.work_done(spec.id, result)
@@ -573,9 +573,17 @@ class CompanionApp(Subsystem):
             if started and task.state == "scheduled":
                 self._coroutine_start(task)
             elif not started and task.state == "running":
+                # docs/companion-protocol.md: a lifecycle cancel is terminal; the work is lost and
+                # the task does not run again when the activity starts again.
                 task.cancel_timers()
+                task.state = "cancelled"
+                task.terminal = "cancelled"
                 self._log(task.id, "coroutine", "cancelled", "main", detail={"cause": "lifecycle"})
-                task.state = "scheduled"  # repeatOnLifecycle(STARTED) runs the block again on return
+
+    # ------------------------------------------------------------------ activity
+    def on_permission_result(self, permission: str, granted: bool) -> None:
+        """CompanionActivity.onRequestPermissionsResult for its REQUEST_PERMISSION request."""
+        self._log(None, "app", "permission_result", "main", detail={"permission": permission, "granted": granted})
 
     # ------------------------------------------------------------------ cancel
     def cancel(self, task_id: str) -> dict[str, Any]:

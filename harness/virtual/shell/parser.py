@@ -113,6 +113,11 @@ _SPECIAL_VARS = set("?$#!0123456789")
 # quotes. Taken a run at a time rather than a character at a time.
 _PLAIN_RUN = re.compile(r"[^ \t\r\n;&|()<>'\"\\$`]+")
 _DQ_PLAIN_RUN = re.compile(r'[^"\\$`]+')
+_BLANKS = re.compile(r"[ \t\r]+")
+_TWO_CHAR_OPS = {op.value: op for op in (_Op.AND, _Op.OR, _Op.DGREAT, _Op.GREATAND, _Op.LESSAND)}
+_REDIRECTS = {_Op.GREAT: RedirectOp.WRITE, _Op.DGREAT: RedirectOp.APPEND, _Op.LESS: RedirectOp.READ,
+              _Op.GREATAND: RedirectOp.DUP, _Op.LESSAND: RedirectOp.DUP}
+_CONNECTORS = {_Op.AND: Connector.AND, _Op.OR: Connector.OR}
 
 
 class _Lexer:
@@ -138,7 +143,7 @@ class _Lexer:
             c = self.text[self.i]
             if c in " \t\r":
                 end_word()
-                self.i += 1
+                self.i = _BLANKS.match(self.text, self.i).end()  # type: ignore[union-attr]
             elif c == "#" and word is None:
                 while self.i < len(self.text) and self.text[self.i] != "\n":
                     self.i += 1
@@ -159,11 +164,10 @@ class _Lexer:
         return self.tokens
 
     def _operator(self) -> _Op:
-        two = self.text[self.i:self.i + 2]
-        for op in (_Op.AND, _Op.OR, _Op.DGREAT, _Op.GREATAND, _Op.LESSAND):
-            if two == op.value:
-                self.i += 2
-                return op
+        op = _TWO_CHAR_OPS.get(self.text[self.i:self.i + 2])
+        if op is not None:
+            self.i += 2
+            return op
         c = self.text[self.i]
         self.i += 1
         return _Op(c)
@@ -280,15 +284,14 @@ def parse(text: str) -> list[SimpleCommand]:
             i += 1
             continue
         op = tok.op
-        if op in (_Op.GREAT, _Op.DGREAT, _Op.LESS, _Op.GREATAND, _Op.LESSAND):
+        kind = _REDIRECTS.get(op) if op is not None else None
+        if kind is not None:
             if i + 1 >= len(tokens) or tokens[i + 1].word is None:
                 raise ShellSyntaxError(f"syntax error: '{op.value if op else ''}' unexpected")
             target = tokens[i + 1].word
             assert target is not None
             default_fd = 0 if op in (_Op.LESS, _Op.LESSAND) else 1
             fd = tok.io_number if tok.io_number is not None else default_fd
-            kind = {_Op.GREAT: RedirectOp.WRITE, _Op.DGREAT: RedirectOp.APPEND, _Op.LESS: RedirectOp.READ,
-                    _Op.GREATAND: RedirectOp.DUP, _Op.LESSAND: RedirectOp.DUP}[op]
             current.redirects.append(Redirect(fd, kind, target))
             i += 2
             continue
@@ -297,7 +300,7 @@ def parse(text: str) -> list[SimpleCommand]:
         if op in (_Op.LPAREN, _Op.RPAREN):
             raise ShellSyntaxError("subshells are not supported by the virtual device shell")
         # separators
-        connector = {_Op.AND: Connector.AND, _Op.OR: Connector.OR}.get(op, Connector.SEQ)  # type: ignore[arg-type]
+        connector = _CONNECTORS.get(op, Connector.SEQ)  # type: ignore[arg-type]
         if current.empty():
             if op == _Op.NEWLINE:
                 i += 1

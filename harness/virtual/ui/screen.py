@@ -12,7 +12,9 @@ platform does:
   MODE_ALLOWED / MODE_ERRORED (Settings AlarmsAndRemindersDetails -> AppOpsManager.setUidMode);
 * "Allow" in RequestIgnoreBatteryOptimizations adds the package to the power-save allowlist
   (BatteryOptimizeUtils MODE_UNRESTRICTED -> ``deviceidle whitelist +PKG``);
-* "Allow" in the notification prompt grants POST_NOTIFICATIONS.
+* "Allow" in the notification prompt grants POST_NOTIFICATIONS; every answer (and the system's
+  immediate answer when no prompt shows) reaches the companion's onRequestPermissionsResult,
+  which journals ``app`` / ``permission_result`` (docs/companion-protocol.md).
 
 Opening a Settings page puts Settings on top: the app's activity stops (the model goes home);
 leaving the page with BACK brings the app back to the top, as the back stack does.
@@ -277,11 +279,17 @@ class UiSystem(Subsystem):
         """The app's activity called requestPermissions; True if the prompt shows."""
         m = self.model
         if permission != P_POST_NOTIFICATIONS or m.api < 33:
+            # no prompt: the system answers at once with the current grant state (below API 33
+            # POST_NOTIFICATIONS is no platform permission, so it reads as denied)
+            self._permission_result(package, permission,
+                                    permission != P_POST_NOTIFICATIONS and m.packages.has_permission(package, permission))
             return False
         info = m.packages.info(package)
         if permission not in info.requested_permissions or m.packages.has_permission(package, permission):
+            self._permission_result(package, permission, m.packages.has_permission(package, permission))
             return False
         if self.permission_denials.get((package, permission), 0) >= 2:
+            self._permission_result(package, permission, False)
             return False  # denied twice: the system no longer asks (user fixed)
         self.close_overlay()
         self._open(Overlay.PERMISSION_DIALOG, package)
@@ -310,12 +318,19 @@ class UiSystem(Subsystem):
     def _grant_notifications(self, package: str) -> None:
         self.model.packages.grant(package, P_POST_NOTIFICATIONS)
         self.close_overlay()
+        self._permission_result(package, P_POST_NOTIFICATIONS, True)
 
     def _deny_notifications(self, package: str) -> None:
         key = (package, P_POST_NOTIFICATIONS)
         self.permission_denials[key] = self.permission_denials.get(key, 0) + 1
         self.model.trace("permission_denied_by_user", package=package, permission=P_POST_NOTIFICATIONS)
         self.close_overlay()
+        self._permission_result(package, P_POST_NOTIFICATIONS, False)
+
+    def _permission_result(self, package: str, permission: str, granted: bool) -> None:
+        """The requesting activity's onRequestPermissionsResult (the companion journals it)."""
+        if package == self.model.companion.package:
+            self.model.companion.on_permission_result(permission, granted)
 
     def _dismiss(self) -> None:
         """Finish the Settings activity: back to the app that was on top before it, if any."""
