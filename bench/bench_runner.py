@@ -70,6 +70,7 @@ def worker(serial: str, adb_port: int, spec_paths: list[str]) -> int:
     elapsed = time.perf_counter() - t0
     print(json.dumps({"elapsed": elapsed, "cpu": time.process_time() - cpu0,
                       "round_trips": session.round_trips - rt0,
+                      "spec_round_trips": [s.round_trips for s in run.specs],
                       "verdicts": [s.verdict.value for s in run.specs]}), flush=True)
     return 0
 
@@ -168,9 +169,8 @@ def per_step(serial: str, adb_port: int, repeat: int) -> None:
           f"for {len(spec.steps)} steps")
 
 
-def workload(n_specs: int, workdir: Path) -> tuple[list[Path], list[list[Path]]]:
-    """``n_specs`` copies of the workload specs (renamed), and a split in two halves of equal size
-    with each kind dealt alternately (so each half holds the same mix).
+def workload(n_specs: int, workdir: Path) -> tuple[list[Path], list[int]]:
+    """``n_specs`` copies of the workload specs (renamed), and the kind of each.
 
     Steps whose time is mostly wall-clock waiting are left out, as it would hide the harness' own
     cost (and waiting in parallel flatters two devices): ``reboot`` (the virtual device's simulated
@@ -189,23 +189,33 @@ def workload(n_specs: int, workdir: Path) -> tuple[list[Path], list[list[Path]]]
         dst.write_text(text.replace(f"spec: {name}", f"spec: {name}-{i:02d}", 1))
         paths.append(dst)
         kinds.append(kind)
+    return paths, kinds
+
+
+def split_in_two(paths: list[Path], cost: list[int]) -> list[list[Path]]:
+    """Two halves of about equal cost (heaviest first to the lighter half), in file order."""
     halves: list[list[Path]] = [[], []]
-    by_kind = sorted(range(n_specs), key=lambda i: (kinds[i], i))
-    for n, i in enumerate(by_kind):
-        halves[n % 2].append(paths[i])
-    return paths, halves
+    totals = [0, 0]
+    for i in sorted(range(len(paths)), key=lambda i: (-cost[i], i)):
+        h = 0 if totals[0] <= totals[1] else 1
+        halves[h].append(paths[i])
+        totals[h] += cost[i]
+    return [sorted(h) for h in halves]
 
 
 def one_vs_two(serials: list[str], pids: list[int], adb_port: int, n_specs: int, workdir: Path,
                rounds: int) -> None:
-    paths, halves = workload(n_specs, workdir)
+    paths, _kinds = workload(n_specs, workdir)
+    # An untimed run first (warm-up) gives each spec's round trips, to split the work evenly.
+    _, (warm,) = release([start_worker(serials[0], adb_port, paths)])
+    halves = split_in_two(paths, warm["spec_round_trips"])
     adb_pid = adb_server_pid(adb_port)
     ones, twos = [], []
     out1: dict[str, Any] = {}
     outs: list[dict[str, Any]] = []
     cpu: dict[str, list[float]] = defaultdict(list)
     print(f"2. {n_specs} specs on one virtual device versus split {len(halves[0])}/{len(halves[1])} over two "
-          f"({len(WORKLOAD)} kinds; no {', no '.join(WALL_CLOCK_STEPS)}); one worker process per device, "
+          f"(even in round trips; {len(WORKLOAD)} kinds; no {', no '.join(WALL_CLOCK_STEPS)}); one worker process per device, "
           f"timed from release to the last verdict")
     ours = [*pids, *([adb_pid] if adb_pid else [])]
 

@@ -130,6 +130,9 @@ def test_notification_permission_prompt_is_accepted(ui: UiSession, fresh: Device
     assert "POST_NOTIFICATIONS: granted=false" in sh(fresh, "dumpsys", "package", PKG)
     assert dialogs.accept_notification_permission(ui, PKG) is dialogs.DialogOutcome.ACCEPTED
     assert "POST_NOTIFICATIONS: granted=true" in sh(fresh, "dumpsys", "package", PKG)
+    # the activity's onRequestPermissionsResult journals the answer (docs/companion-protocol.md)
+    answers = [e for e in CompanionClient(fresh).all_events() if e.kind == "permission_result"]
+    assert [e.detail for e in answers] == [{"permission": "android.permission.POST_NOTIFICATIONS", "granted": True}]
     assert ui.current_package() == PKG
     assert dialogs.accept_notification_permission(ui, PKG) is dialogs.DialogOutcome.ALREADY
 

@@ -222,7 +222,8 @@ class CompanionApp(Subsystem):
         self._check_against_other_tasks(req)
         self._order += 1
         mech = req.mechanism
-        with self.model.jobs.hold():
+        # Exit order: WorkManager's in-process (greedy) starts, then JobScheduler's evaluation.
+        with self.model.jobs.hold(), self.model.work.hold():
             if mech == "job":
                 task = self._schedule_job(req)
             elif mech == "work":

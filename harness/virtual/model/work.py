@@ -16,7 +16,12 @@ Sources (androidx/androidx work/work-runtime, docs/fidelity.md):
   * SystemJobService.onStopJob: a stopped worker returns to ENQUEUED and the job asks to be
     rescheduled; a worker that called setForeground keeps running in the foreground service;
   * ForceStopRunnable / RescheduleReceiver: jobs are not persisted, so after a reboot or a
-    force-stop WorkManager schedules everything again the next time the process starts.
+    force-stop WorkManager schedules everything again the next time the process starts;
+  * Schedulers.schedule hands every schedulable WorkSpec to SystemJobScheduler and, while the
+    app's process lives, to GreedyScheduler (work_greedy.py), which runs due work in-process;
+    Processor runs one WorkSpec once: the second starter only attaches (SystemJobService keeps its
+    job until the work ends, then jobFinished), and every scheduler cancels the work's job when it
+    finished (Schedulers' execution listener).
 """
 
 from __future__ import annotations
@@ -25,12 +30,13 @@ import enum
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from harness.virtual.model.job_info import MINUTE_MS, BackoffPolicy, InvalidJob, JobInfo, NetworkType, StopReason
 from harness.virtual.model.jobs import RESULT_SUCCESS, JobParams, JobSchedulerError
 from harness.virtual.model.packages import COMPANION_PACKAGE
 from harness.virtual.model.subsystem import Subsystem
+from harness.virtual.model.work_greedy import GreedyScheduler
 
 if TYPE_CHECKING:
     from harness.virtual.model.device import DeviceModel
@@ -178,7 +184,12 @@ class WorkManager(Subsystem):
         self.executor: WorkExecutor | None = None
         self.running_params: dict[str, JobParams] = {}
         self._next_job_id = 0  # IdGenerator's NEXT_JOB_SCHEDULER_ID_KEY starts at 0
+        self.greedy = GreedyScheduler(self)
         model.jobs.register_service(SYSTEM_JOB_SERVICE, self)
+
+    def hold(self) -> Any:
+        """Defer in-process (greedy) starts until the app call that enqueued the work returned."""
+        return self.greedy.hold()
 
     # ------------------------------------------------------------------ enqueue
     def _new_id(self) -> str:
@@ -283,7 +294,17 @@ class WorkManager(Subsystem):
             info.expedited = True
         return info
 
-    def _schedule(self, spec: WorkSpec, allow_expedited: bool = True) -> None:
+    def _schedule(self, spec: WorkSpec) -> None:
+        """Schedulers.schedule for one WorkSpec: SystemJobScheduler, then GreedyScheduler."""
+        self._system_schedule(spec)
+        self.greedy.schedule([spec])
+
+    def _greedy_schedule_all(self) -> None:
+        """Schedulers.schedule after an execution: GreedyScheduler gets every ENQUEUED WorkSpec."""
+        self.greedy.schedule(sorted((s for s in self.specs.values() if s.state == WorkState.ENQUEUED),
+                                    key=lambda s: s.last_enqueue_wall_ms))
+
+    def _system_schedule(self, spec: WorkSpec, allow_expedited: bool = True) -> None:
         """SystemJobScheduler.scheduleInternal. JobScheduler answers RESULT_FAILURE to an expedited
         job without EJ quota: RUN_AS_NON_EXPEDITED_WORK_REQUEST schedules it again as a regular
         job; DROP_WORK_REQUEST does nothing more, so the work stays ENQUEUED without a job until
@@ -297,7 +318,7 @@ class WorkManager(Subsystem):
         if result != RESULT_SUCCESS:
             self.model.trace("work_job_refused", work_id=spec.id, job_id=info.job_id, expedited=info.expedited)
             if info.expedited and spec.request.out_of_quota == OutOfQuotaPolicy.RUN_AS_NON_EXPEDITED:
-                self._schedule(spec, allow_expedited=False)
+                self._system_schedule(spec, allow_expedited=False)
             return
         self.model.trace("work_job_scheduled", work_id=spec.id, job_id=info.job_id,
                          min_latency_ms=info.min_latency_ms, expedited=info.expedited)
@@ -316,16 +337,53 @@ class WorkManager(Subsystem):
     # ------------------------------------------------------------------ JobServiceClient (SystemJobService)
     def on_start_job(self, params: JobParams) -> None:
         spec = self.specs.get(str(params.extras.get(EXTRA_WORK_SPEC_ID)))
+        if (spec is not None and spec.state == WorkState.RUNNING and spec.id in self.greedy.tokens
+                and spec.id not in self.running_params):
+            # Processor already runs it (GreedyScheduler): the job's token is added and
+            # SystemJobService keeps the job until the work ends (onExecuted -> jobFinished).
+            self.running_params[spec.id] = params
+            self.model.trace("work_job_attached", work_id=spec.id, job_id=params.job_id)
+            return
         if spec is None or spec.state != WorkState.ENQUEUED or self.executor is None:
             self.model.jobs.job_finished(self.package, params.job_id, False)
             return
+        self.running_params[spec.id] = params
+        self._start_worker(spec, "job")
+
+    def _start_worker(self, spec: WorkSpec, by: str) -> None:
+        """Processor.startWork -> WorkerWrapper: RUNNING, runAttemptCount + 1, doWork."""
+        assert self.executor is not None
         attempt = spec.run_attempt_count
         spec.state = WorkState.RUNNING
         spec.run_attempt_count += 1
         spec.stop_reason = -256
-        self.running_params[spec.id] = params
-        self.model.trace("work_start", work_id=spec.id, run_attempt=attempt)
+        self.model.trace("work_start", work_id=spec.id, run_attempt=attempt, by=by)
         self.executor.start_work(spec, attempt)
+
+    # ------------------------------------------------------------------ GreedyScheduler's starts and stops
+    def greedy_start(self, spec: WorkSpec) -> None:
+        """Processor.startWork with GreedyScheduler's token."""
+        if spec.state == WorkState.RUNNING:
+            self.model.trace("work_greedy_attached", work_id=spec.id)
+            return
+        if spec.state != WorkState.ENQUEUED or self.executor is None:
+            return
+        self._start_worker(spec, "greedy")
+
+    def greedy_stop(self, spec: WorkSpec, reason: StopReason) -> None:
+        """Processor.stopWork with GreedyScheduler's token (constraints no longer met, time limit)."""
+        if spec.state != WorkState.RUNNING or spec.in_foreground:
+            return  # Processor ignores stopWork for a worker in the foreground
+        params = self.running_params.pop(spec.id, None)
+        spec.state = WorkState.ENQUEUED
+        spec.stop_reason = int(reason)
+        spec.last_enqueue_wall_ms = self.model.clock.wall_ms
+        self.model.trace("work_greedy_stop", work_id=spec.id, reason=reason.name)
+        if self.executor is not None:
+            self.executor.stop_work(spec, reason)
+        if params is not None and self.model.jobs.is_running(self.package, params.job_id):
+            self.model.jobs.job_finished(self.package, params.job_id, False)
+        self._schedule(spec)
 
     def on_stop_job(self, params: JobParams) -> bool:
         spec = self.specs.get(str(params.extras.get(EXTRA_WORK_SPEC_ID)))
@@ -341,7 +399,11 @@ class WorkManager(Subsystem):
         spec.last_enqueue_wall_ms = self.model.clock.wall_ms
         if self.executor is not None:
             self.executor.stop_work(spec, params.stop_reason)
-        return params.stop_reason not in (StopReason.CANCELLED_BY_APP, StopReason.USER)
+        self.greedy.on_executed(spec.id, True)
+        reschedule = params.stop_reason not in (StopReason.CANCELLED_BY_APP, StopReason.USER)
+        if reschedule:
+            self._greedy_schedule_all()
+        return reschedule
 
     # ------------------------------------------------------------------ worker results
     def set_foreground(self, work_id: str) -> None:
@@ -374,12 +436,18 @@ class WorkManager(Subsystem):
         else:
             spec.state = WorkState.SUCCEEDED if result == "success" else WorkState.FAILED
         self.model.trace("work_done", work_id=work_id, result=result, state=spec.state.value)
+        self.greedy.on_executed(work_id, result == "retry")
         if params is not None and self.model.jobs.is_running(self.package, params.job_id):
             self.model.jobs.job_finished(self.package, params.job_id, False)
         if spec.state == WorkState.ENQUEUED:
             self._schedule(spec)
         else:
+            # Every scheduler cancels finished work: SystemJobScheduler removes a job that did not run it.
+            if spec.job_id is not None and self.model.jobs.get(self.package, spec.job_id) is not None \
+                    and not self.model.jobs.is_running(self.package, spec.job_id):
+                self.model.jobs.cancel(self.package, spec.job_id)
             self._propagate(spec)
+        self._greedy_schedule_all()
 
     def worker_died(self, work_id: str) -> None:
         """The process died under a running worker (the job is rescheduled by JobScheduler)."""
@@ -404,6 +472,7 @@ class WorkManager(Subsystem):
             return False
         was_running = spec.state == WorkState.RUNNING
         spec.state = WorkState.CANCELLED
+        self.greedy.cancel(work_id)
         params = self.running_params.pop(work_id, None)
         if was_running and self.executor is not None:
             spec.stop_reason = int(reason)
@@ -428,3 +497,9 @@ class WorkManager(Subsystem):
             return
         for work_id in list(self.running_params):
             self.worker_died(work_id)
+        for work_id in list(self.greedy.tokens):
+            self.worker_died(work_id)
+        self.greedy.reset()
+
+    def on_state_changed(self) -> None:
+        self.greedy.on_state_changed()

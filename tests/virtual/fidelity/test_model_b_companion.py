@@ -210,10 +210,87 @@ def test_b39_coroutine_runs_while_the_activity_is_started(phone: Phone) -> None:
     phone.sh("input", "keyevent", "KEYCODE_HOME")
     cancelled = phone.first("co", "cancelled")
     assert cancelled.detail == {"cause": "lifecycle"} and cancelled.thread == "main"
-    phone.start_activity()  # started again: repeatOnLifecycle runs the block again
-    phone.advance(5 * MIN)
-    assert phone.kinds("co") == ["scheduled", "started", "cancelled", "started", "finished"]
+    assert phone.state("co") == TaskState.CANCELLED
+
+
+def test_b39_a_lifecycle_cancel_is_terminal_the_task_does_not_run_again(phone: Phone) -> None:
+    """docs/companion-protocol.md: the work is lost; the activity starting again does not restart it."""
+    phone.start_activity()
+    phone.schedule("lost", CoroutineParams(), behave(duration_ms=5 * MIN))
+    phone.advance(MIN)
+    phone.sh("input", "keyevent", "KEYCODE_HOME")
+    phone.start_activity()
+    phone.advance(10 * MIN)
+    assert phone.kinds("lost") == ["scheduled", "started", "cancelled"]
+    assert phone.state("lost") == TaskState.CANCELLED and phone.task("lost").runs == 1
     assert [e.detail["state"] for e in phone.events() if e.kind == "activity"] == ["resumed", "stopped", "resumed"]
+    phone.schedule("lost", CoroutineParams(), behave(duration_ms=MIN))  # the id may be scheduled again
+    phone.advance(2 * MIN)
+    assert phone.kinds("lost")[3:] == ["scheduled", "started", "finished"]
+    assert phone.state("lost") == TaskState.FINISHED
+
+
+def test_b39_a_task_waiting_for_the_screen_starts_when_the_activity_does(phone: Phone) -> None:
+    phone.schedule("wait", CoroutineParams(), behave(duration_ms=MIN))
+    phone.sh("input", "keyevent", "KEYCODE_HOME")  # not started: nothing to cancel
+    phone.start_activity()
+    phone.advance(2 * MIN)
+    assert phone.kinds("wait") == ["scheduled", "started", "finished"]
+
+
+def test_work_started_and_finished_carry_the_run_count(phone: Phone) -> None:
+    """docs/companion-protocol.md: `run` is the app's 1-based run count of the task, `run_attempt` WorkManager's."""
+    phone.schedule("runs", work(), behave(duration_ms=0, outcomes=["retry", "failure", "success"]))
+    phone.advance(30 * MIN)
+    started, finished = phone.of_kind("runs", "started"), phone.of_kind("runs", "finished")
+    assert [e.detail for e in started] == [{"run_attempt": 0, "run": 1}, {"run_attempt": 1, "run": 2}]
+    assert [e.detail for e in finished] == [{"result": "retry", "run": 1}, {"result": "failure", "run": 2}]
+    assert phone.task("runs").runs == 2 and phone.state("runs") == TaskState.FAILED
+    phone.schedule("runs", work(), behave(duration_ms=0))  # scheduled again: the count starts afresh
+    phone.advance(MIN)
+    assert phone.of_kind("runs", "started")[-1].detail == {"run_attempt": 0, "run": 1}
+
+
+# ------------------------------------------------------------------ REQUEST_PERMISSION (the activity)
+
+P_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
+EXTRA_REQUEST_PERMISSION = "dev.harness.companion.REQUEST_PERMISSION"
+
+
+def _request(phone: Phone, permission: str = P_NOTIFICATIONS) -> None:
+    phone.sh("am", "start", "-W", "-n", f"{PACKAGE}/.ui.CompanionActivity", "--es", EXTRA_REQUEST_PERMISSION,
+             permission)
+
+
+def _results(phone: Phone) -> list[dict[str, object]]:
+    evs = [e for e in phone.events() if e.kind == "permission_result"]
+    assert all(e.mechanism == "app" and e.task_id is None and e.thread == "main" for e in evs)
+    return [e.detail for e in evs]
+
+
+def test_permission_request_journals_the_answer_to_the_dialog(phone: Phone) -> None:
+    phone.sh("pm", "revoke", PACKAGE, P_NOTIFICATIONS)
+    _request(phone)
+    assert _results(phone) == []  # the dialog shows; no answer yet
+    phone.sh("input", "keyevent", "KEYCODE_BACK")  # dismissing the prompt answers "denied"
+    assert _results(phone) == [{"permission": P_NOTIFICATIONS, "granted": False}]
+    assert "POST_NOTIFICATIONS: granted=false" in phone.sh("dumpsys", "package", PACKAGE)
+    _request(phone)  # asked again: the dialog shows again and is answered once more
+    assert len(_results(phone)) == 1
+    phone.sh("input", "keyevent", "KEYCODE_BACK")
+    assert _results(phone) == [{"permission": P_NOTIFICATIONS, "granted": False}] * 2
+
+
+def test_permission_request_already_granted_is_answered_at_once(phone: Phone) -> None:
+    phone.sh("pm", "grant", PACKAGE, P_NOTIFICATIONS)
+    _request(phone)
+    assert _results(phone) == [{"permission": P_NOTIFICATIONS, "granted": True}]
+
+
+def test_permission_request_below_api_33_is_denied_without_a_dialog(phone: Phone) -> None:
+    reset(phone, api=32)
+    _request(phone)
+    assert _results(phone) == [{"permission": P_NOTIFICATIONS, "granted": False}]
 
 
 def test_b40_alarm_fires_on_the_main_thread(phone: Phone) -> None:

@@ -30,9 +30,11 @@ def test_b25_work_becomes_a_non_periodic_non_persisted_job_for_system_job_servic
 def test_b25_expedited_work_is_an_expedited_job_that_runs_in_doze(phone: Phone) -> None:
     phone.unplug()
     phone.sh("cmd", "deviceidle", "force-idle")
-    phone.schedule("ex", work(expedited=True))
-    phone.schedule("reg", work())
-    phone.schedule("late", work(expedited=True, initial_delay_ms=MIN))  # delayed: not expedited
+    # Each needs a network, which Doze blocks for the app's process: GreedyScheduler cannot run
+    # them in-process (B41-B45), so what runs here runs as a job.
+    phone.schedule("ex", work(expedited=True, network="connected"))
+    phone.schedule("reg", work(network="connected"))
+    phone.schedule("late", work(expedited=True, initial_delay_ms=MIN, network="connected"))  # delayed: not expedited
     phone.advance(2 * MIN)
     assert "started" in phone.kinds("ex")
     assert "started" not in phone.kinds("reg") and "started" not in phone.kinds("late")
@@ -58,14 +60,19 @@ def test_b25_expedited_work_without_quota_runs_as_a_regular_job(phone: Phone) ->
 
 def test_b25_expedited_work_without_quota_and_drop_policy_gets_no_job(phone: Phone) -> None:
     _use_up_ej_quota(phone)
-    phone.schedule("dropped", work(expedited=True, out_of_quota="drop"), behave(duration_ms=0))
+    # On cellular, an unmetered network is missing, so GreedyScheduler does not run it in-process
+    # either (B43): nothing runs it.
+    phone.sh("svc", "wifi", "disable")
+    phone.schedule("dropped", work(expedited=True, out_of_quota="drop", network="unmetered"), behave(duration_ms=0))
     phone.advance(HOUR)
     assert "started" not in phone.kinds("dropped")
     assert phone.state("dropped") == TaskState.SCHEDULED  # WorkInfo stays ENQUEUED
     assert [j.job_id for j in phone.dump().jobs_of(PACKAGE)] == []  # JobScheduler answered RESULT_FAILURE
     phone.advance(24 * HOUR)  # the EJ quota is back; WorkManager reconciles at the next process start
     phone.sh("am", "kill", PACKAGE)
+    phone.sh("svc", "wifi", "enable")  # while no process (and no GreedyScheduler) exists
     phone.client.connect()  # the provider call starts the process
+    assert [j.service for j in phone.dump().jobs_of(PACKAGE)] == [SYSTEM_JOB_SERVICE]
     phone.advance("1s")
     assert "started" in phone.kinds("dropped") and phone.state("dropped") == TaskState.FINISHED
 

@@ -33,6 +33,11 @@ class WorkRunnerTest {
         assertEquals(listOf(Outcome.RETRY, Outcome.FAILURE, Outcome.SUCCESS, Outcome.SUCCESS), results)
         assertEquals(listOf(0, 1, 2, 3), events("w1", "started").map { it.detail.getInt("run_attempt") })
         assertEquals(listOf("retry", "failure", "success", "success"), events("w1", "finished").map { it.detail.getString("result") })
+        // `run`: the app's 1-based run count of this task, on both started and finished
+        assertEquals(listOf(1, 2, 3, 4), events("w1", "started").map { it.detail.getInt("run") })
+        assertEquals(listOf(1, 2, 3, 4), events("w1", "finished").map { it.detail.getInt("run") })
+        assertEquals(setOf("run_attempt", "run"), events("w1", "started").first().detail.keys().asSequence().toSet())
+        assertEquals(setOf("result", "run"), events("w1", "finished").first().detail.keys().asSequence().toSet())
         assertEquals("finished", graph().registry.get("w1")!!.state.wire)
     }
 

@@ -17,7 +17,10 @@ import org.json.JSONObject
  * the Activity opens in onStart and cancels in onStop, as `repeatOnLifecycle(STARTED)` would).
  * A task scheduled while no Activity is started waits for the next [onStarted]. [onStopped]
  * journals `cancelled` (cause `lifecycle`) for every running task before the scope goes, so the
- * row is committed before onStop returns.
+ * row is committed before onStop returns. That cancel is terminal: the task stays `cancelled`
+ * and does not run again when the Activity starts again (the work is lost). A task the registry
+ * still calls `running` when the process starts (its process died with it, no onStop) is
+ * `cancelled` too, without an event.
  */
 class CoroutineTasks(
     private val journal: Journal,
@@ -27,6 +30,12 @@ class CoroutineTasks(
     private val lock = Any()
     private var scope: CoroutineScope? = null
     private val running = LinkedHashMap<String, Job>()
+
+    init {
+        registry.all()
+            .filter { it.spec.mechanism == Mechanism.COROUTINE && it.state == TaskState.RUNNING }
+            .forEach { registry.setStateUnlessCancelled(it.id, TaskState.CANCELLED) }
+    }
 
     fun onStarted(scope: CoroutineScope) {
         synchronized(lock) { this.scope = scope }
