@@ -129,6 +129,8 @@ class DeviceModel:
     # ---------------------------------------------------------------- notifications
     def state_changed(self) -> None:
         """Call after any change to ``self.state`` or to buckets/allowlists."""
+        # The model's CPU sleeps whenever the screen is off (fidelity A36): uptime stops.
+        self.clock.suspended = not self.state.screen_on
         for s in self.subsystems:
             s.on_state_changed()
 
