@@ -25,17 +25,33 @@ AUTHORITY = "dev.harness.companion.rpc"
 URI = f"content://{AUTHORITY}"
 JOURNAL_TAG = "HarnessJournal"
 
+# An alarm task's PendingIntent action is this prefix + the whole task id (docs/companion-protocol.md,
+# "params for alarm"); dumpsys alarm names the alarm by it: ``tag=*walarm*:ACTION`` / ``*alarm*:ACTION``.
+ALARM_ACTION_PREFIX = "dev.harness.companion.action.ALARM."
+
 EVENTS_LIMIT_MAX = 1000
 EVENTS_LIMIT_DEFAULT = 200
 
 __all__ = [
-    "AUTHORITY", "AlarmMethod", "AlarmParams", "AlarmType", "BackoffPolicy", "Behavior", "CancelResult",
+    "ALARM_ACTION_PREFIX", "AUTHORITY", "AlarmMethod", "AlarmParams", "AlarmType", "BackoffPolicy", "Behavior", "CancelResult",
     "CoroutineParams", "Event", "EventMechanism", "EventPage", "ForegroundParams", "ForegroundType",
     "HelloInfo", "JOURNAL_TAG", "JobNetwork", "JobParams", "Mechanism", "Method", "OnStop", "OutOfQuota",
     "Outcome", "PACKAGE", "PROTOCOL_MAJOR", "PROTOCOL_MINOR", "RpcErrorCode", "RpcErrorInfo",
     "ScheduleResult", "Task", "TaskInfo", "TaskList", "TaskState", "URI", "UniquePolicy", "WorkKind",
-    "WorkNetwork", "WorkParams", "protocol_field", "rpc_error_from_json",
+    "WorkNetwork", "WorkParams", "alarm_action", "alarm_task_of_action", "protocol_field", "rpc_error_from_json",
 ]
+
+
+def alarm_action(task_id: str) -> str:
+    """The broadcast action of an alarm task's PendingIntent."""
+    return ALARM_ACTION_PREFIX + task_id
+
+
+def alarm_task_of_action(action: str | None) -> str | None:
+    """The whole task id an alarm action names, or None for an action that is not the companion's."""
+    if action is None or not action.startswith(ALARM_ACTION_PREFIX):
+        return None
+    return action[len(ALARM_ACTION_PREFIX):] or None
 
 
 class Method(str, enum.Enum):

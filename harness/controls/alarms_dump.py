@@ -3,7 +3,7 @@
 Each pending alarm is printed by AlarmManagerService.dumpAlarmList and Alarm.dump::
 
     RTC_WAKEUP #0: Alarm{5c1e2a0 type 0 origWhen 1767229200000 whenElapsed 3600000 dev.harness.companion}
-      tag=*walarm*:dev.harness.companion.ALARM
+      tag=*walarm*:dev.harness.companion.action.ALARM.sync
       type=RTC_WAKEUP origWhen=2026-01-01 01:00:00.000 window=0 repeatInterval=0 count=0 flags=0x1
       policyWhenElapsed: requester=+1h0m0s0ms app_standby=-1m0s0ms device_idle=-- battery_saver=--
       whenElapsed=+1h0m0s0ms maxWhenElapsed=+1h0m0s0ms
@@ -29,6 +29,8 @@ _HEADER = re.compile(
 )
 _PAIR = re.compile(r"(?:^|\s)([A-Za-z_]+)=(\S+)")
 _BATCH = re.compile(r"^\s*Batch\{")
+
+TAG_PREFIXES = ("*walarm*:", "*alarm*:")  # Alarm.makeTag: wakeup / non-wakeup
 
 TYPE_NAMES = {0: "RTC_WAKEUP", 1: "RTC", 2: "ELAPSED_WAKEUP", 3: "ELAPSED"}
 
@@ -58,6 +60,16 @@ class AlarmRecord:
     def repeating(self) -> bool:
         return bool(self.repeat_interval)
 
+    @property
+    def intent_tag(self) -> str | None:
+        """The tag without its ``*walarm*:``/``*alarm*:`` prefix: the PendingIntent's action (or component)."""
+        if self.tag is None:
+            return None
+        for prefix in TAG_PREFIXES:
+            if self.tag.startswith(prefix):
+                return self.tag[len(prefix):]
+        return self.tag
+
 
 @dataclass
 class AlarmDump:
@@ -66,10 +78,9 @@ class AlarmDump:
     def alarms_of(self, package: str) -> list[AlarmRecord]:
         return [a for a in self.alarms if a.package == package]
 
-    def is_registered(self, package: str, tag_contains: str | None = None) -> bool:
-        """The "alarm registered" expectation: an alarm of the package (whose tag holds the text) is set."""
-        return any(tag_contains is None or (a.tag is not None and tag_contains in a.tag)
-                   for a in self.alarms_of(package))
+    def is_registered(self, package: str, action: str | None = None) -> bool:
+        """An alarm of the package is set (with ``action``: one whose PendingIntent has exactly that action)."""
+        return any(action is None or a.intent_tag == action for a in self.alarms_of(package))
 
 
 def _indent(line: str) -> int:

@@ -32,7 +32,7 @@ from harness.errors import DeviceError, HarnessError
 from harness.runner import journal as journal_mod
 from harness.runner.probes import VDEV_STATE, lane_commands, parse_lanes, parse_vdev_state
 from harness.runner.result import DevicePoint
-from harness.runner.timeline import Moment
+from harness.runner.timeline import Moment, event_after
 from harness.spec.model import EventSelector
 
 if TYPE_CHECKING:
@@ -79,8 +79,14 @@ class Clock(abc.ABC):
         """Let ``duration_ms`` of device time pass."""
 
     @abc.abstractmethod
-    def wait_until(self, session: "Session", selector: EventSelector, timeout_ms: int) -> dict[str, Any] | None:
-        """Until an event matching ``selector`` is journalled, at most ``timeout_ms``; the event or None."""
+    def wait_until(self, session: "Session", selector: EventSelector, timeout_ms: int,
+                   since: Moment | None = None) -> dict[str, Any] | None:
+        """Until an event matching ``selector`` is journalled, at most ``timeout_ms``; the event or None.
+
+        An event already journalled after ``since`` (the start of the step before the wait, by
+        default) counts, and ends the wait at once; ``None``: only events after the wait began.
+        The timeout counts from the wait's own start.
+        """
 
     def after_reboot(self, session: "Session") -> None:
         """The device rebooted; re-read what a reboot invalidates."""
@@ -155,12 +161,14 @@ class VirtualTime(Clock):
     def wait(self, session: "Session", duration_ms: int) -> None:
         session.batch([advance_argv(duration_ms)])
 
-    def wait_until(self, session: "Session", selector: EventSelector, timeout_ms: int) -> dict[str, Any] | None:
+    def wait_until(self, session: "Session", selector: EventSelector, timeout_ms: int,
+                   since: Moment | None = None) -> dict[str, Any] | None:
         start = session.now
-        seen = session.journal.last_seq
+        since = since if since is not None else start
+        seen = session.journal.baseline  # the first look covers every event of the spec
         stalls = 0
         for _ in range(MAX_TIMER_JUMPS):
-            hit = _first_match(session, selector, seen)
+            hit = _first_match(session, selector, since, seen)
             if hit is not None:
                 return hit
             seen = session.journal.last_seq
@@ -187,9 +195,15 @@ def advance_argv(duration_ms: int) -> list[str]:
     return ["vdev", "advance", f"{int(duration_ms)}ms"]
 
 
-def _first_match(session: "Session", selector: EventSelector, after_seq: int) -> dict[str, Any] | None:
+def _first_match(session: "Session", selector: EventSelector, since: Moment, after_seq: int) -> dict[str, Any] | None:
+    """The first matching event journalled after ``since``, among those with a seq above ``after_seq``.
+
+    After ``since``: later in device time (same millisecond: a higher seq), or unknown to the host
+    when ``since`` was taken (a higher seq than it had seen: on a real device an event caused by a
+    step may be logged, and read, out of step with the host's estimate of device time).
+    """
     for e in session.journal.events:
-        if e["seq"] > after_seq and selector.matches(e):
+        if e["seq"] > after_seq and selector.matches(e) and (e["seq"] > since.seq or event_after(e, since)):
             return e
     return None
 
@@ -271,12 +285,15 @@ class RealTime(Clock):
             self._read_stream(session, left)
         session.observe()
 
-    def wait_until(self, session: "Session", selector: EventSelector, timeout_ms: int) -> dict[str, Any] | None:
-        seen = session.journal.last_seq
+    def wait_until(self, session: "Session", selector: EventSelector, timeout_ms: int,
+                   since: Moment | None = None) -> dict[str, Any] | None:
+        self.drain(session)  # what already arrived on the stream (the previous step's events)
+        since = since if since is not None else self.moment(session)
+        seen = session.journal.baseline
         end = time.monotonic() + timeout_ms / 1000
         hit = None
         while hit is None:
-            hit = _first_match(session, selector, seen)
+            hit = _first_match(session, selector, since, seen)
             if hit is not None:
                 break
             seen = session.journal.last_seq

@@ -49,6 +49,7 @@ class Observation:
     end: Moment
     steps: dict[int, tuple[Moment, Moment]] = field(default_factory=dict)  # step number -> (start, end)
     states: dict[int | None, PlatformState] = field(default_factory=dict)  # step number or None (= end)
+    failures: list[FailureDetail] = field(default_factory=list)  # steps that failed (a wait-until timed out)
 
 
 class AnchorMissing(Exception):
@@ -115,8 +116,8 @@ def window_span(window: Window, spec: Spec, obs: Observation) -> Span:
     return Span(start, end, within, window.describe())
 
 
-def _around(events: Sequence[Event], span: Span | None, selector: EventSelector | None,
-            focus: Moment | None = None) -> list[dict[str, Any]]:
+def events_around(events: Sequence[Event], span: Span | None, selector: EventSelector | None,
+                  focus: Moment | None = None) -> list[dict[str, Any]]:
     """Up to AROUND events near the point of failure: the selector's task first, else the window's edges."""
     if not events:
         return []
@@ -169,7 +170,7 @@ def check_expectation(exp: Expectation, spec: Spec, obs: Observation) -> Failure
         span = window_span(exp.window, spec, obs)
     except AnchorMissing as e:
         return FailureDetail(exp.label, _expected_text(exp), f"cannot place the window: {e}", line,
-                             around=_around(obs.events, None, None))
+                             around=events_around(obs.events, None, None))
     in_window = [e for e in obs.events if span.contains(e)]
 
     if isinstance(exp, HappensExpectation):
@@ -179,7 +180,7 @@ def check_expectation(exp: Expectation, spec: Spec, obs: Observation) -> Failure
         everywhere = [e for e in obs.events if exp.selector.matches(e)]
         return FailureDetail(exp.label, f"an event ({exp.selector.describe()}) {span.describe()}",
                              "none in the window; " + _outside_note(everywhere, span), line,
-                             around=_around(obs.events, span, exp.selector))
+                             around=events_around(obs.events, span, exp.selector))
 
     if isinstance(exp, NeverExpectation):
         hits = [e for e in in_window if exp.selector.matches(e)]
@@ -187,7 +188,7 @@ def check_expectation(exp: Expectation, spec: Spec, obs: Observation) -> Failure
             return None
         return FailureDetail(exp.label, f"no event ({exp.selector.describe()}) {span.describe()}",
                              f"{len(hits)} happened: {_fmt_events(hits)}", line,
-                             around=_around(obs.events, span, exp.selector, Moment.of_event(hits[0])))
+                             around=events_around(obs.events, span, exp.selector, Moment.of_event(hits[0])))
 
     if isinstance(exp, CountExpectation):
         hits = [e for e in in_window if exp.selector.matches(e)]
@@ -204,7 +205,7 @@ def check_expectation(exp: Expectation, spec: Spec, obs: Observation) -> Failure
             want = " and ".join(parts)
         actual = f"{len(hits)}" + (f": {_fmt_events(hits)}" if hits else "")
         return FailureDetail(exp.label, f"{want} events ({exp.selector.describe()}) {span.describe()}",
-                             actual, line, around=_around(obs.events, span, exp.selector))
+                             actual, line, around=events_around(obs.events, span, exp.selector))
 
     if isinstance(exp, OrderExpectation):
         return _check_order(exp, span, in_window, obs, line)
@@ -214,14 +215,14 @@ def check_expectation(exp: Expectation, spec: Spec, obs: Observation) -> Failure
         want = f"every event ({exp.of.describe()}) {span.describe()} on {'the main thread' if exp.thread is ThreadKind.MAIN else 'a thread other than main'}"
         if not hits:
             return FailureDetail(exp.label, want, "no such event in the window", line,
-                                 around=_around(obs.events, span, exp.of))
+                                 around=events_around(obs.events, span, exp.of))
         wrong = [e for e in hits if (e.get("thread") == "main") != (exp.thread is ThreadKind.MAIN)]
         if not wrong:
             return None
         return FailureDetail(exp.label, want,
                              f"{len(wrong)} of {len(hits)} ran elsewhere: "
                              + "; ".join(f"#{e.get('seq')} on thread {e.get('thread')!r}" for e in wrong[:3]),
-                             line, around=_around(obs.events, span, exp.of, Moment.of_event(wrong[0])))
+                             line, around=events_around(obs.events, span, exp.of, Moment.of_event(wrong[0])))
 
     if isinstance(exp, StopReasonExpectation):
         of = exp.of if exp.of.kind is not None else dataclasses.replace(exp.of, kind=EventKind.STOPPED)
@@ -229,13 +230,13 @@ def check_expectation(exp: Expectation, spec: Spec, obs: Observation) -> Failure
         want = f"every event ({of.describe()}) {span.describe()} with stop reason {exp.reason.value}"
         if not hits:
             return FailureDetail(exp.label, want, "no such event in the window", line,
-                                 around=_around(obs.events, span, of))
+                                 around=events_around(obs.events, span, of))
         wrong = [e for e in hits if e.get("stop_reason") != exp.reason.value]
         if not wrong:
             return None
         return FailureDetail(exp.label, want,
                              "; ".join(f"#{e.get('seq')} stop reason {e.get('stop_reason')}" for e in wrong[:3]),
-                             line, around=_around(obs.events, span, of, Moment.of_event(wrong[0])))
+                             line, around=events_around(obs.events, span, of, Moment.of_event(wrong[0])))
 
     raise TypeError(f"no checker for expectation type {type(exp).__name__}")
 
@@ -257,7 +258,7 @@ def _check_order(exp: OrderExpectation, span: Span, in_window: list[dict[str, An
                 actual = f"({sel.describe()}) did not happen in the window"
             if matched:
                 actual = "matched " + ", ".join(f"#{e.get('seq')}" for e in matched) + "; then " + actual
-            return FailureDetail(exp.label, want, actual, line, around=_around(obs.events, span, sel))
+            return FailureDetail(exp.label, want, actual, line, around=events_around(obs.events, span, sel))
         matched.append(in_window[pos])
         pos += 1
     return None
@@ -292,13 +293,13 @@ def _check_state(exp: StateExpectation, spec: Spec, obs: Observation) -> Failure
     actual = reading.value_of(exp.check, exp.task)
     if actual is None:
         return FailureDetail(exp.label, want, f"unknown: {reading.problem(exp.check, exp.task)}", line,
-                             around=_around(obs.events, None, None, reading.at))
+                             around=events_around(obs.events, None, None, reading.at))
     if actual == exp.value:
         return None
     focus = reading.at
     sel = EventSelector(task=exp.task) if exp.task else None
     return FailureDetail(exp.label, want, f"{exp.check.value} = {_value_text(actual)} ({reading.source(exp.check)})",
-                         line, around=_around(obs.events, None, sel, focus))
+                         line, around=events_around(obs.events, None, sel, focus))
 
 
 def check_all(spec: Spec, obs: Observation) -> list[FailureDetail]:

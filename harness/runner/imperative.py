@@ -71,9 +71,12 @@ class Steps:
         rec = StepRecord(index=len(self.records), kind=new.KEY, description=steps_mod.describe(new))
         self.raw_steps.append(step)
         self.records.append(rec)
-        self._runner.run_step(new, rec, self._host0, self.obs)
+        failed = len(self.obs.failures)
+        self._runner.run_step(new, rec, self._host0, self.obs, spec=spec)
         self.obs.end = self.session.now
         self.obs.events = self.session.journal.events
+        if len(self.obs.failures) > failed:  # a wait-until timed out
+            raise AssertionError(self.obs.failures[-1].render())
         return rec
 
     def schedule(self, id: str, mechanism: str, params: dict[str, Any] | None = None,
@@ -85,9 +88,14 @@ class Steps:
             task["behavior"] = behavior
         return self.do({"schedule": task})
 
-    def wait(self, duration: str | None = None, *, until: Any = None, timeout: str | None = None) -> StepRecord:
+    def wait(self, duration: str | None = None, *, until: Any = None, timeout: str | None = None,
+             since: str | int | None = None) -> StepRecord:
+        """``wait: DURATION``, or ``wait: {until, timeout, since}``; a wait-until that times out raises AssertionError."""
         if until is not None:
-            return self.do({"wait": {"until": until, "timeout": timeout}})
+            spec: dict[str, Any] = {"until": until, "timeout": timeout}
+            if since is not None:
+                spec["since"] = since
+            return self.do({"wait": spec})
         return self.do({"wait": duration})
 
     # ------------------------------------------------------------ what happened

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.bridge.shell import ShellResult
-from harness.companion.protocol import PACKAGE
+from harness.companion.protocol import PACKAGE, alarm_task_of_action
 from harness.controls import battery as battery_ctl
 from harness.controls import doze as doze_ctl
 from harness.controls import network as network_ctl
 from harness.controls import power as power_ctl
 from harness.controls import standby as standby_ctl
-from harness.controls.alarms_dump import parse_alarm_dump
+from harness.controls.alarms_dump import AlarmRecord, parse_alarm_dump
 from harness.controls.jobs_dump import parse_jobscheduler_dump
 from harness.runner.result import DevicePoint, StateSample
 from harness.runner.timeline import Moment
@@ -132,12 +132,9 @@ def _parse_one(state: PlatformState, q: StateQuery, kind: str, r: ShellResult, p
         if r.status != 0:
             raise ValueError((r.stderr or r.stdout).strip()[-200:])
         dump = parse_alarm_dump(r.stdout)
-        mine = dump.alarms_of(package)
+        registered = alarm_tasks_registered(dump.alarms_of(package))
         for task in q.alarm_tasks:
-            tagged = [a for a in mine if a.tag is not None and task in a.tag]
-            # The companion's alarm tags name the task when the platform prints them; with a
-            # single alarm task any alarm of the package is that task's.
-            state.alarm_registered[task] = bool(tagged) or (len(q.alarm_tasks) == 1 and bool(mine))
+            state.alarm_registered[task] = task in registered
         state.sources[StateCheck.ALARM_REGISTERED.value] = "dumpsys alarm"
     elif kind == "pid":
         # pidof exits 1 with no output when no process has the name
@@ -158,6 +155,22 @@ def _parse_one(state: PlatformState, q: StateQuery, kind: str, r: ShellResult, p
         number = int(standby_ctl.parse_bucket(r.stdout))
         state.standby_bucket = BUCKET_BY_NUMBER.get(number, number)
         state.sources[StateCheck.STANDBY_BUCKET.value] = f"am get-standby-bucket: {number}"
+
+
+def alarm_tasks_registered(alarms: Sequence[AlarmRecord]) -> set[str]:
+    """The companion task ids with a pending alarm among ``alarms``.
+
+    An alarm's tag is ``*walarm*:``/``*alarm*:`` + its PendingIntent's action, and the companion's
+    action is ``dev.harness.companion.action.ALARM.<task id>``; the task id is the whole suffix, so
+    task ``exact`` never matches the alarm of task ``inexact``. Alarms with another action are not
+    any task's.
+    """
+    found: set[str] = set()
+    for a in alarms:
+        task = alarm_task_of_action(a.intent_tag)
+        if task is not None:
+            found.add(task)
+    return found
 
 
 # ---------------------------------------------------------------- virtual device: vdev state

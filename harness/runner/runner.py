@@ -30,10 +30,11 @@ from harness.companion.protocol import Method
 from harness.controls.guard import DeviceStateGuard, StateKind
 from harness.errors import CompanionRpcError, HarnessError
 from harness.runner import steps as steps_mod
-from harness.runner.expectations import Observation, check_all, state_anchor_key
+from harness.runner.expectations import Observation, check_all, events_around, state_anchor_key
 from harness.runner.probes import PlatformState, StateQuery
-from harness.runner.result import RunResult, SpecResult, StepRecord, StepStatus, Verdict
+from harness.runner.result import FailureDetail, RunResult, SpecResult, StepRecord, StepStatus, Verdict
 from harness.runner.session import Session
+from harness.runner.timeline import Moment, event_after
 from harness.spec.model import (
     AirplaneStep,
     BatteryStep,
@@ -49,6 +50,7 @@ from harness.spec.model import (
     StateCheck,
     StateExpectation,
     Step,
+    WaitStep,
 )
 from harness.ui import steps as ui_steps
 
@@ -236,7 +238,7 @@ class SpecRunner:
             original_config = dict(s.start_config)
             self._setup(spec)
             obs = self._steps(spec, result, host0)
-            result.failures = check_all(spec, obs)
+            result.failures = obs.failures + check_all(spec, obs)
             if result.failures:
                 first = result.failures[0]
                 result.verdict = Verdict.FAILED
@@ -284,7 +286,7 @@ class SpecRunner:
         for i, step in enumerate(spec.steps):
             probe = make_query(queries[step.number], spec, s) if step.number in queries else None
             self.run_step(step, result.steps[i], host0, obs, probe,
-                          announce=Progress("step_start", spec, step=step, index=i, total=len(spec.steps)))
+                          announce=Progress("step_start", spec, step=step, index=i, total=len(spec.steps)), spec=spec)
         obs.end = s.now
         if None in queries:
             state = s.observe(make_query(queries[None], spec, s))
@@ -297,14 +299,19 @@ class SpecRunner:
         return obs
 
     def run_step(self, step: Step, rec: StepRecord, host0: float, obs: Observation,
-                 probe: StateQuery | None = None, announce: Progress | None = None) -> None:
-        """One step: run it, time it (device and host), count its round trips, note its moments in ``obs``."""
+                 probe: StateQuery | None = None, announce: Progress | None = None, spec: Spec | None = None) -> None:
+        """One step: run it, time it (device and host), count its round trips, note its moments in ``obs``.
+
+        A wait-until that times out marks the step FAILED and adds its failure to ``obs.failures``.
+        """
         s = self.session
         before = s.now
         rt = s.round_trips
         rec.host_start_s = time.monotonic() - host0
         rec.start = before.point
         ctx = steps_mod.StepContext(s, probe=probe)
+        if isinstance(step, WaitStep) and step.until is not None:
+            ctx.since, ctx.since_text = wait_since(step, spec, obs, before)
         try:
             if announce is not None:  # inside the step: an interrupt from here on belongs to it
                 self.progress(announce)
@@ -317,6 +324,10 @@ class SpecRunner:
             rec.status = StepStatus.OK
             rec.message = "; ".join(ctx.notes)
             obs.steps[step.number] = (before, s.now)
+            if ctx.timed_out is not None:
+                rec.status = StepStatus.FAILED
+                obs.events = s.journal.events
+                obs.failures.append(wait_failure(step, rec, ctx, obs))
             if ctx.state is not None:
                 obs.states[step.number] = ctx.state
         finally:
@@ -344,6 +355,43 @@ class SpecRunner:
         if result.restore_problems:
             log.error("[%s] after %s, not restored: %s", s.device.serial, spec.name,
                       "; ".join(result.restore_problems))
+
+
+def wait_since(step: WaitStep, spec: Spec | None, obs: Observation, own_start: Moment) -> tuple[Moment, str]:
+    """Where a wait-until starts counting events (see WaitStep), and that place in words."""
+    if spec is not None:
+        number = spec.wait_since(step)
+    elif step.since is None:
+        number = step.number - 1
+    elif isinstance(step.since, int):
+        number = step.since
+    else:
+        raise steps_mod.StepError(f"{step.label}: since {step.since!r} names a step, but no spec is given to find it")
+    if number == step.number:
+        return own_start, "the start of this wait"
+    if number <= 0 or number not in obs.steps:
+        return obs.start, "the start of the spec"
+    label = f"step {number}"
+    if spec is not None and number <= len(spec.steps):
+        label += f" ({steps_mod.describe(spec.steps[number - 1])})"
+    return obs.steps[number][0], f"the start of {label}"
+
+
+def wait_failure(step: WaitStep, rec: StepRecord, ctx: steps_mod.StepContext, obs: Observation) -> FailureDetail:
+    """The failure of a wait-until whose event did not come: what it waited for, and where such events were."""
+    assert step.until is not None and step.timeout is not None
+    since = ctx.since if ctx.since is not None else obs.steps[step.number][0]
+    start, end = obs.steps[step.number]
+    earlier = [e for e in obs.events if step.until.matches(e) and not event_after(e, since)]
+    actual = f"none; the wait timed out at {end.describe()} (it began at {start.describe()})"
+    if earlier:
+        actual += (f"; {len(earlier)} matching event(s) before {ctx.since_text or 'the wait'}: "
+                   + ", ".join(f"#{e.get('seq')} {Moment.of_event(e).describe()}" for e in earlier[:3]))
+    return FailureDetail(f"step {step.number} ({rec.description})",
+                         f"an event ({step.until.describe()}) since {ctx.since_text or 'the start of the wait'} "
+                         f"({since.describe()}), within {step.timeout} of the wait's start",
+                         actual, step.mark.line or None, step_index=rec.index,
+                         around=events_around(obs.events, None, step.until, end))
 
 
 def _where(spec: Spec, result: SpecResult) -> str:

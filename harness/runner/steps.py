@@ -32,6 +32,7 @@ from harness.controls import standby as standby_ctl
 from harness.controls.base import FAILURE_TEXTS
 from harness.errors import CommandFailedError, CompanionRpcError, HarnessError
 from harness.runner.probes import PlatformState, StateQuery
+from harness.runner.timeline import Moment, event_after
 from harness.spec.model import (
     AirplaneStep,
     BatterySetting,
@@ -91,6 +92,9 @@ class StepContext:
     probe: StateQuery | None = None
     state: PlatformState | None = None
     notes: list[str] = field(default_factory=list)
+    since: Moment | None = None  # wait until: count events from here (the runner sets it; None: the wait's start)
+    since_text: str = ""  # where ``since`` is, in words ("the start of step 2 (home)")
+    timed_out: str | None = None  # wait until: why it failed (no matching event in time)
 
     def final_batch(self, commands: Sequence[Sequence[str]]) -> list[ShellResult]:
         """The step's last round trip: its commands + the probe + observation."""
@@ -286,9 +290,16 @@ def _wait(step: WaitStep, ctx: StepContext) -> None:
         session.clock.wait(session, step.duration.ms)
         return
     assert step.timeout is not None
-    hit = session.clock.wait_until(session, step.until, step.timeout.ms)
-    ctx.notes.append(f"event #{hit['seq']} arrived" if hit is not None else
-                     f"no matching event within {step.timeout}")
+    start = session.now
+    hit = session.clock.wait_until(session, step.until, step.timeout.ms, ctx.since)
+    if hit is not None:
+        ctx.notes.append(f"event #{hit['seq']} arrived" if event_after(hit, start) else
+                         f"event #{hit['seq']} had already arrived")
+        return
+    since = ctx.since_text or "the start of the wait"
+    ctx.timed_out = (f"timed out: no event ({step.until.describe()}) since {since} within {step.timeout} "
+                     f"(the wait ran from {start.describe()} to {session.now.describe()})")
+    ctx.notes.append(ctx.timed_out)
 
 
 def _run_job(step: RunJobStep, ctx: StepContext) -> None:

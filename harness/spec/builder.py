@@ -243,8 +243,13 @@ class SpecBuilder:
                 config=m.CompanionConfig(reregister_alarms_on_boot=value.get("reregister_alarms_on_boot")), **common)
         if key == "wait":
             if isinstance(value, dict):
+                since = value.get("since")
+                if isinstance(since, str) and since.isdigit():
+                    since = int(since)
                 return m.WaitStep(until=self.selector(value["until"], vpath + ("until",)),
-                                  timeout=self.duration(value["timeout"], vpath + ("timeout",)), **common)
+                                  timeout=self.duration(value["timeout"], vpath + ("timeout",)),
+                                  since=since, since_mark=self.mark(vpath + ("since",)) if since is not None
+                                  else m.NO_MARK, **common)
             return m.WaitStep(duration=self.duration(value, vpath), **common)
         return cls(**common)  # argument-less steps
 
@@ -412,7 +417,7 @@ class SpecBuilder:
                     raise self.fail(f"{k!r} and 'between' both bound the window: use one of them", path + (k,),
                                     key=True)
             a, b = raw["between"]
-            start = self.anchor(a, path + ("between", 0), m.Edge.END)
+            start = self.anchor(a, path + ("between", 0), m.Edge.START)
             end = self.anchor(b, path + ("between", 1), m.Edge.START)
         if "within" in raw:
             text = str(raw["within"])
@@ -424,11 +429,11 @@ class SpecBuilder:
                     raise self.fail(f"within already says 'after {match['anchor']}' and {other!r} sets the start "
                                     "too: use one of them", wpath)
                 within = self.duration(match["dur"], wpath)
-                start = self.anchor(match["anchor"], wpath, m.Edge.END)
+                start = self.anchor(match["anchor"], wpath, m.Edge.START)
             else:
                 within = self.duration(text, wpath)
         if has_after:
-            start = self.anchor(raw["after"], path + ("after",), m.Edge.END)
+            start = self.anchor(raw["after"], path + ("after",), m.Edge.START)
         if "before" in raw:
             end = self.anchor(raw["before"], path + ("before",), m.Edge.START)
         return m.Window(start=start, end=end, within=within, mark=self.mark(path))

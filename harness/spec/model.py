@@ -439,6 +439,15 @@ class TaskSpec:
 
 # ---------------------------------------------------------------- event selectors
 
+def detail_matches(want: Any, got: Any) -> bool:
+    """A selector's ``detail`` value against an event's: a mapping matches a mapping that has every
+    key it names with a matching value (recursively, so ``{previous_exit: {reason: X}}`` ignores the
+    exit's other fields); any other value, a list included, must be equal as a whole."""
+    if isinstance(want, Mapping):
+        return isinstance(got, Mapping) and all(k in got and detail_matches(v, got[k]) for k, v in want.items())
+    return bool(want == got)
+
+
 @dataclass(frozen=True, kw_only=True)
 class EventSelector:
     """Which journal events a step or expectation means; every field given must match."""
@@ -465,11 +474,8 @@ class EventSelector:
             on_main = event.get("thread") == "main"
             if on_main != (self.thread is ThreadKind.MAIN):
                 return False
-        if self.detail:
-            detail = event.get("detail") or {}
-            for key, want in self.detail.items():
-                if key not in detail or detail[key] != want:
-                    return False
+        if self.detail and not detail_matches(self.detail, event.get("detail") or {}):
+            return False
         return True
 
     def describe(self) -> str:
@@ -497,7 +503,7 @@ class Anchor:
 
     kind: AnchorKind
     step: str | int | None = None        # STEP: a step name, or a 1-based step number
-    edge: Edge = Edge.END                # STEP: which moment of the step
+    edge: Edge = Edge.START              # STEP: which moment of the step (windows: start unless ``at: end``)
     event: EventSelector | None = None   # EVENT
     occurrence: int = 1                  # EVENT: 1 = first match, -1 = last match
     mark: SourceMark = NO_MARK
@@ -672,12 +678,17 @@ class ConfigureStep(Step):
 class WaitStep(Step):
     """Let device time pass: ``duration``; or until an event matches ``until``, at most ``timeout``.
 
-    With ``until``, reaching the timeout is not an error by itself: the expectations decide.
+    With ``until``, a matching event journalled since the start of the step before the wait (or of
+    the step ``since`` names: an earlier step or the wait itself) satisfies it, so an event the
+    previous step already caused ends the wait at once. ``timeout`` counts from the wait's own
+    start; reaching it fails the spec (the expectations are still checked and reported).
     """
 
     duration: Duration | None = None
     until: EventSelector | None = None
     timeout: Duration | None = None
+    since: str | int | None = None  # with ``until``: a step name or number; None = the step before
+    since_mark: SourceMark = NO_MARK
     KEY: str = field(default="wait", init=False, repr=False, compare=False)
 
     @property
@@ -889,6 +900,21 @@ class Spec:
             if s.name == ref:
                 return s
         raise KeyError(ref)
+
+    def wait_since(self, step: WaitStep) -> int:
+        """The step from whose start a wait-until counts matching events: its number, or 0 (the spec start).
+
+        ``since`` names one. Default: the step before the wait; when that is an action (not a wait), the
+        first of the actions directly before the wait (back to the previous wait, or the spec start: 0),
+        so a wait counts what any of the steps since the previous wait caused.
+        """
+        if step.since is not None:
+            return self.step(step.since).number
+        number = step.number - 1  # 0: the wait is the first step
+        if number >= 1 and not isinstance(self.steps[number - 1], WaitStep):
+            while number > 1 and not isinstance(self.steps[number - 2], WaitStep):
+                number -= 1
+        return number
 
     @property
     def max_device_time(self) -> Duration:

@@ -152,7 +152,10 @@ def _defs() -> dict[str, Any]:
             "kind": _enum(m.EventKind, "event kind"),
             "stop_reason": _enum(m.StopReason, "stop reason name"),
             "thread": _enum(m.ThreadKind, "main thread or not"),
-            "detail": {"type": "object", "description": "fields that must equal the event's detail fields"},
+            "detail": {"type": "object",
+                       "description": "fields the event's detail must have; a nested mapping matches when "
+                                      "every key it names matches (recursively), other values (lists too) "
+                                      "must be equal"},
         }, description="an event selector: every field given must match", minProperties=1),
     ]}
     d["anchor"] = {"anyOf": [
@@ -161,7 +164,7 @@ def _defs() -> dict[str, Any]:
         _obj({
             "step": {"anyOf": [_ref("stepName"), {"type": "integer", "minimum": 1}],
                      "description": "a step name or number"},
-            "at": _enum(m.Edge, "the step's start or end"),
+            "at": _enum(m.Edge, "the step's start or end (default: start in a window, end for state's at)"),
             "event": _ref("selector"),
             "occurrence": {"anyOf": [{"enum": ["first", "last"]}, {"type": "integer", "minimum": 1}],
                            "description": "which matching event: first (default), last, or the Nth"},
@@ -227,9 +230,15 @@ def _defs() -> dict[str, Any]:
         }, description="check the notification shade", minProperties=1),
         "wait": {"anyOf": [
             _ref("duration"),
-            _obj({"until": _ref("selector"), "timeout": _ref("duration")}, required=["until", "timeout"],
-                 description="wait until a matching event, at most timeout"),
-        ], "description": "a duration, or {until: SELECTOR, timeout: DURATION}"},
+            _obj({"until": _ref("selector"), "timeout": _ref("duration"),
+                  "since": {"anyOf": [_ref("stepName"), {"type": "integer", "minimum": 1}],
+                            "description": "count matching events from the start of this step (a name or "
+                                           "number: an earlier step or the wait itself; default: the step "
+                                           "before the wait)"}},
+                 required=["until", "timeout"],
+                 description="wait until a matching event (journalled since the start of the step before, "
+                             "or of since), at most timeout"),
+        ], "description": "a duration, or {until: SELECTOR, timeout: DURATION, since: STEP}"},
     })
     d["step"] = {"anyOf": [
         {"title": "bare step", "type": "string", "enum": ARGLESS_STEPS,

@@ -41,6 +41,7 @@ class SemanticChecker:
         for sel in self.selectors():
             self.selector_task(sel)
         self.anchors()
+        self.wait_since()
         self.state_tasks()
         self.notification_checks()
         return self.errors
@@ -205,6 +206,18 @@ class SemanticChecker:
                 self.error("the window starts at the end of the run: nothing can happen in it", start.mark)
             if end.kind is m.AnchorKind.START:
                 self.error("the window ends at the start of the run: nothing can happen in it", end.mark)
+
+    def wait_since(self) -> None:
+        """A wait's ``since`` names an earlier step or the wait itself."""
+        for step in self.spec.steps:
+            if not isinstance(step, m.WaitStep) or step.since is None:
+                continue
+            anchor = m.Anchor(kind=m.AnchorKind.STEP, step=step.since, mark=step.since_mark)
+            number = self._step_number(anchor)
+            if number is not None and number > step.number:
+                named = next((s.label for s in self.spec.steps if s.number == number), f"step {number}")
+                self.error(f"since names {named}, which comes after this wait "
+                           f"({step.label}): expected an earlier step or the wait itself", step.since_mark)
 
     def state_tasks(self) -> None:
         need = {m.StateCheck.JOB_PENDING: m.Mechanism.JOB, m.StateCheck.ALARM_REGISTERED: m.Mechanism.ALARM}

@@ -3,8 +3,8 @@
 Opens Overview with the RECENT key, looks for the task card whose content description is the
 app's label (scrolling towards older tasks, at most ``MAX_SCROLLS`` times), swipes it up from its
 center to the top of the screen, checks that it is gone, and goes HOME. On AOSP the system then
-kills the app's process (ActivityManager ``removeTask`` -> ApplicationExitInfo REASON_OTHER,
-"remove task"); some OEMs force-stop the app instead.
+kills the app's process (ActivityManager ``removeTask`` -> ApplicationExitInfo REASON_USER_REQUESTED /
+SUBREASON_REMOVE_TASK, "remove task"); some OEMs force-stop the app instead.
 """
 
 from __future__ import annotations

@@ -77,13 +77,19 @@ def test_alarm_api34() -> None:
     assert [a.label for a in mine] == ["RTC_WAKEUP", "ELAPSED_WAKEUP"]  # "Next wake from idle" not counted twice
     rtc, elapsed = mine
     assert rtc.type == 0 and rtc.wakeup and rtc.when == 1767229200000 and rtc.when_elapsed == 7200000
-    assert rtc.tag == "*walarm*:dev.harness.companion.ALARM/alarm-rtc"
+    assert rtc.tag == "*walarm*:dev.harness.companion.action.ALARM.alarm-rtc"
+    assert rtc.intent_tag == "dev.harness.companion.action.ALARM.alarm-rtc"
+    assert elapsed.intent_tag == "dev.harness.companion/.alarms.AlarmReceiver"  # no action: the component
     assert rtc.flags == 1 and rtc.window == "0" and not rtc.repeating
     assert rtc.section == "3 pending alarms:"
     assert elapsed.repeat_interval == 900000 and elapsed.repeating and elapsed.window == "+45s0ms"
     assert elapsed.operation is not None and "PendingIntentRecord" in elapsed.operation
-    assert dump.is_registered(PKG) and dump.is_registered(PKG, "alarm-rtc")
-    assert not dump.is_registered(PKG, "alarm-missing") and not dump.is_registered("com.nobody")
+    assert dump.is_registered(PKG) and dump.is_registered(PKG, "dev.harness.companion.action.ALARM.alarm-rtc")
+    # the whole action, never a part of it
+    assert not dump.is_registered(PKG, "alarm-rtc")
+    assert not dump.is_registered(PKG, "dev.harness.companion.action.ALARM.alarm")
+    assert not dump.is_registered(PKG, "dev.harness.companion.action.ALARM.alarm-missing")
+    assert not dump.is_registered("com.nobody")
     system = dump.alarms_of("android")
     assert len(system) == 1 and system[0].listener is not None and not system[0].wakeup
 
@@ -94,7 +100,9 @@ def test_alarm_api28_batches() -> None:
     assert [(a.label, a.when, a.when_elapsed) for a in mine] == [("ELAPSED_WAKEUP", 3660000, None),
                                                                  ("ELAPSED", 3960000, None)]
     assert all(a.section.startswith("Pending alarm batches") for a in mine)
-    assert mine[0].tag is not None and mine[0].tag.endswith("alarm-1")
+    assert mine[0].tag == "*walarm*:dev.harness.companion.action.ALARM.alarm-1"
+    assert [a.intent_tag for a in mine] == ["dev.harness.companion.action.ALARM.alarm-1",
+                                            "dev.harness.companion.action.ALARM.alarm-2"]  # *alarm*: non-wakeup
     other = dump.alarms_of("com.other.app")[0]
     assert other.repeat_interval == 60000 and other.window == "+1m0s0ms"
 

@@ -116,7 +116,7 @@ def test_expectations_and_windows(all_expectations: m.Spec) -> None:
     assert first.window.start.kind is m.AnchorKind.START and first.window.within == Duration(960_000)
     second = e[1]
     assert second.window.start.kind is m.AnchorKind.STEP and second.window.start.step == "boot"
-    assert second.window.start.edge is m.Edge.END and second.window.within == Duration(960_000)
+    assert second.window.start.edge is m.Edge.START and second.window.within == Duration(960_000)
     third = e[2]
     assert third.window.start.step == 4 and isinstance(third, m.HappensExpectation)
     assert third.selector.detail == {"reason": "job"} and third.selector.mechanism is m.EventMechanism.APP
@@ -210,3 +210,87 @@ def test_format_doc_examples_of_every_step_and_expectation_load() -> None:
     windows = next(b for b in blocks if b.startswith("- happens:") and "occurrence" in b)
     spec = load_spec_text(PRELUDE + "expect:\n" + "".join(f"  {ln}\n" for ln in windows.splitlines()), "doc-win")
     assert len(spec.expectations) == 5
+
+
+# ---------------------------------------------------------------- anchor edges and wait since
+
+ANCHOR_SPEC = """\
+spec: anchors
+steps:
+  - schedule: {id: a, mechanism: job, params: {min_latency: 1m}}
+  - home:
+    name: bg
+  - wait: 5m
+expect:
+  - happens: a:started
+    after: bg
+  - happens: a:started
+    within: 1m after bg
+  - happens: a:started
+    between: [bg, 3]
+  - happens: a:started
+    after: {step: bg, at: end}
+  - happens: a:started
+    before: bg
+  - state: {process_running: false}
+    at: bg
+"""
+
+
+def test_step_anchors_default_to_the_step_start_in_windows_and_end_for_state() -> None:
+    e = load_spec_text(ANCHOR_SPEC, "anchors.yaml").expectations
+    assert [x.window.start.edge for x in e[:3]] == [m.Edge.START] * 3  # after, within-after, between
+    assert e[2].window.end.edge is m.Edge.START
+    assert e[3].window.start.edge is m.Edge.END  # at: end stays available
+    assert e[4].window.end.edge is m.Edge.START
+    state = e[5]
+    assert isinstance(state, m.StateExpectation) and state.at.edge is m.Edge.END  # read right after the step
+    assert e[0].window.describe() == "after start of 'bg'"
+
+
+WAIT_SPEC = """\
+spec: waits
+steps:
+  - schedule: {id: a, mechanism: job, params: {min_latency: 1m}}
+  - home
+  - wait: {until: a:started, timeout: 5m}
+  - wait: 1m
+  - wait: {until: a:finished, timeout: 5m}
+  - wait: {until: a:finished, timeout: 5m}
+    name: own
+  - network: none
+  - wait: {until: a:stopped, timeout: 5m, since: own}
+  - wait: {until: a:stopped, timeout: 5m, since: 9}
+    name: self
+expect:
+  - happens: a:started
+"""
+
+
+def test_wait_since_defaults_to_the_steps_since_the_previous_wait() -> None:
+    spec = load_spec_text(WAIT_SPEC, "waits.yaml")
+    waits = {s.number: s for s in spec.steps if isinstance(s, m.WaitStep) and s.until is not None}
+    assert {n: spec.wait_since(w) for n, w in waits.items()} == {
+        3: 1,  # actions schedule + home before it: from the first of them
+        5: 4,  # the step before is a wait: from its start
+        6: 5,  # the previous wait-until itself
+        8: 6,  # since: own (an earlier step by name)
+        9: 9,  # since: its own number: only events after it begins
+    }
+    assert waits[8].since == "own" and waits[9].since == 9
+    first = load_spec_text("spec: w\nsteps:\n  - wait: {until: {mechanism: boot}, timeout: 1m}\n"
+                           "expect:\n  - happens: {mechanism: boot}\n", "w.yaml")
+    assert first.wait_since(first.steps[0]) == 0  # the first step: from the spec start
+
+
+def test_wait_since_must_name_an_earlier_step_or_the_wait() -> None:
+    text = ("spec: w\nsteps:\n  - home\n  - wait: {until: {mechanism: boot}, timeout: 1m, since: later}\n"
+            "  - home:\n    name: later\n  - wait: {until: {mechanism: boot}, timeout: 1m, since: latr}\n"
+            "  - wait: {until: {mechanism: boot}, timeout: 1m, since: 9}\n"
+            "expect:\n  - happens: {mechanism: boot}\n")
+    result = parse_spec_text(text, "w.yaml")
+    assert result.spec is None
+    heads = [e.headline for e in result.errors]
+    assert heads[0].startswith("w.yaml:4:58: since names step 3: home (later), which comes after this wait")
+    assert heads[1].startswith("w.yaml:7:58: unknown step 'latr'") and "did you mean 'later'" in heads[1]
+    assert heads[2].startswith("w.yaml:8:58: step 9 does not exist")

@@ -150,7 +150,7 @@ class AlarmRequest:
     window_ms: int = 0
     interval_ms: int = 0
     request_code: int = 0
-    tag: str = ""
+    tag: str = ""  # PendingIntent.getTag: the broadcast's action (the companion's: ACTION_PREFIX + task id)
     on_fire: Callable[[FiredAlarm], None] | None = field(default=None, repr=False)
 
 
@@ -209,6 +209,7 @@ class Alarm:
 
     @property
     def stats_tag(self) -> str:
+        """Alarm.makeTag: what ``dumpsys alarm`` prints after ``tag=``."""
         return ("*walarm*:" if self.wakeup else "*alarm*:") + self.tag
 
 

@@ -38,6 +38,10 @@ FOREGROUND_SERVICE = f"{COMPANION_PACKAGE}/.HarnessForegroundService"
 VERSION_NAME = "0.1.0"
 SHORT_SERVICE_TIMEOUT_MS = 3 * 60_000  # ActivityManagerConstants DEFAULT_SHORT_FGS_TIMEOUT_DURATION
 ALLOWED_CALLER_UIDS = (0, 2000)  # root, shell
+# An alarm task's PendingIntent: an explicit broadcast to .alarms.AlarmReceiver with the action
+# ALARM_ACTION_PREFIX + task id (docs/companion-protocol.md). AlarmManagerService names the alarm by
+# PendingIntent.getTag, i.e. that action, so it is the alarm's tag.
+ALARM_ACTION_PREFIX = f"{COMPANION_PACKAGE}.action.ALARM."
 
 BOOT_ACTIONS = {
     "android.intent.action.LOCKED_BOOT_COMPLETED": "locked_boot_completed",
@@ -46,6 +50,7 @@ BOOT_ACTIONS = {
     "android.intent.action.TIME_SET": "time_set",
 }
 FGS_NOT_ALLOWED = "android.app.ForegroundServiceStartNotAllowedException"
+IMPLICIT_CHAIN_PREFIX = "harness.task."  # the chain of one-time work without unique_name or after
 
 ACTIVE_STATES = ("scheduled", "running")
 # the model's process-start causes -> ApplicationStartInfo.START_REASON_* names in lower case
@@ -74,6 +79,7 @@ class Task:
     timers: list[Timer] = field(default_factory=list)
     thread: str | None = None
     work_id: str | None = None
+    chain: str | None = None  # one-time work: the unique-work name of its chain
     alarm_handle: Any = None
 
     @property
@@ -237,7 +243,8 @@ class CompanionApp(Subsystem):
         return {"ok": True, "task_id": req.id, "platform": dict(task.platform)}
 
     def _check_against_other_tasks(self, req: TaskRequest) -> None:
-        """The app's cross-task checks: a job id another active task uses; ``after`` naming no one-time work."""
+        """The app's cross-task checks: a job id another active task uses; ``after`` naming no one-time
+        work, or tasks of different chains (WorkManager appends to one unique name only)."""
         if req.mechanism == "job":
             job_id = req.params["job_id"]
             for other in sorted(self.tasks.values(), key=lambda t: t.order):
@@ -253,6 +260,16 @@ class CompanionApp(Subsystem):
                     raise RpcFailure("unknown_task", f"no task {dep}", f)
                 if other.req.mechanism != "work" or other.req.params.get("kind") != "one_time":
                     raise RpcFailure("bad_value", f"task {dep} is not one_time work", f)
+            chains = list(dict.fromkeys(self._chain_of(self.tasks[dep]) for dep in req.params["after"]))
+            if len(chains) > 1:
+                raise RpcFailure("bad_value", f"tasks {', '.join(req.params['after'])} are in different chains "
+                                 f"({', '.join(chains)}); after may name tasks of one chain only",
+                                 "task.params.after")
+
+    @staticmethod
+    def _chain_of(task: Task) -> str:
+        """The chain (unique-work name) of a one-time work task (docs/companion-protocol.md, "Work chains")."""
+        return task.chain or task.req.params.get("unique_name") or f"{IMPLICIT_CHAIN_PREFIX}{task.id}"
 
     def _accepted(self, task: Task, extra: dict[str, Any] | None = None) -> None:
         self.tasks[task.id] = task
@@ -359,7 +376,6 @@ class CompanionApp(Subsystem):
     # ------------------------------------------------------------------ work
     def _schedule_work(self, req: TaskRequest) -> Task:
         p = req.params
-        after_ids = [w for w in (self.tasks[dep].work_id for dep in p["after"]) if w is not None]
         wreq = WorkRequest(
             periodic=p["kind"] == "periodic", interval_ms=p["interval_ms"] or 0, flex_ms=p["flex_ms"] or 0,
             initial_delay_ms=p["initial_delay_ms"], network=WorkNetwork(p["network"]),
@@ -370,17 +386,25 @@ class CompanionApp(Subsystem):
             backoff_delay_ms=p["backoff_delay_ms"], expedited=p["expedited"],
             out_of_quota=OutOfQuotaPolicy(p["out_of_quota"]), tags=tuple(p["tags"]), foreground=p["foreground"],
             owner=req.id)
-        policy = UniquePolicy(p["unique_policy"]) if p["unique_policy"] else None
         # the request (and its id) exists before enqueue; the platform entry follows
         task = Task(req, {}, self._order)
-        res = self.model.work.enqueue(wreq, after_ids, p["unique_name"], policy)
+        if p["kind"] == "periodic":
+            chain = p["unique_name"]
+            policy = UniquePolicy(p["unique_policy"]) if chain is not None else None
+        elif p["after"]:
+            # appended to the predecessors' chain: a child of every current leaf of that name
+            chain, policy = self._chain_of(self.tasks[p["after"][0]]), UniquePolicy.APPEND
+        else:
+            chain = p["unique_name"] or f"{IMPLICIT_CHAIN_PREFIX}{req.id}"
+            policy = UniquePolicy(p["unique_policy"])
+        task.chain = chain if p["kind"] == "one_time" else None
+        res = self.model.work.enqueue(wreq, None, chain, policy)
         if res.spec is None:
             # ExistingWorkPolicy.KEEP with unfinished work of that name: this request is dropped.
             dropped_id = self.model.work.build_spec(wreq).id
             task.platform = {"work_id": dropped_id}
             task.terminal = "cancelled"
-            self._accepted(task, {"unique": {"name": p["unique_name"], "policy": p["unique_policy"],
-                                             "kept_existing": True}})
+            self._accepted(task, {"unique": {"name": chain, "policy": "keep", "kept_existing": True}})
             return task
         task.work_id = res.spec.id
         task.platform = {"work_id": res.spec.id}
@@ -458,7 +482,7 @@ class CompanionApp(Subsystem):
         task_id = task_req.id
         return AlarmRequest(type=atype, method=method, trigger_at=base + p["trigger_in_ms"],
                             window_ms=p["window_ms"] or 0, interval_ms=p["interval_ms"] or 0,
-                            request_code=p["_request_code"], tag=task_id,
+                            request_code=p["_request_code"], tag=ALARM_ACTION_PREFIX + task_id,
                             on_fire=lambda fired: self._on_alarm(task_id, fired))
 
     def _register_alarm(self, req: TaskRequest) -> Any:
@@ -647,8 +671,7 @@ class CompanionApp(Subsystem):
         if self.model.api >= 30:
             last = self.model.processes.last_exit(self.package)
             if last is not None:
-                previous = {"reason": last.reason.name, "description": last.description,
-                            "timestamp_ms": last.timestamp_wall_ms}
+                previous = last.to_json()
         self._log(None, "app", "process_start", "main",
                   detail={"reason": START_REASONS.get(reason, reason), "previous_exit": previous})
         self.model.work.initialize()

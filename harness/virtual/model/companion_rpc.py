@@ -303,6 +303,8 @@ def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     for i, dep in enumerate(after):
         if not TASK_ID_RE.fullmatch(dep):
             raise RpcFailure("bad_value", f"{o.p('after')}[{i}] is not a task id", f"{o.p('after')}[{i}]")
+    if after and unique_name is not None:  # a task with `after` joins its predecessors' chain, named by them
+        raise _only_when(o, "unique_name", "after is not given")
     initial = o.long("initial_delay_ms", 0)
     network = o.enum("network", ("none", "connected", "unmetered", "not_roaming", "metered")) or "none"
     p: dict[str, Any] = {

@@ -208,10 +208,17 @@ class WorkManager(Subsystem):
 
     def enqueue(self, req: WorkRequest, after: list[str] | None = None, unique_name: str | None = None,
                 policy: UniquePolicy | None = None) -> EnqueueResult:
-        """WorkManager.enqueue / beginWith(...).then(...) / enqueueUnique(Periodic)Work."""
+        """WorkManager.enqueue / beginWith(...).then(...) / enqueueUnique(Periodic)Work.
+
+        EnqueueRunnable: the existing-work policy applies only to named work that starts a chain
+        (no prerequisites). APPEND / APPEND_OR_REPLACE make the new work a child of every leaf of
+        the name (work of that name no other work depends on); APPEND_OR_REPLACE starts afresh
+        when a leaf failed or was cancelled. KEEP drops the request while unfinished work of the
+        name exists; otherwise (and for REPLACE) the name's unfinished work is cancelled and all its
+        records leave the name."""
         result = EnqueueResult(None)
         prereqs = list(after or [])
-        if unique_name is not None:
+        if unique_name is not None and not prereqs:
             policy = policy or UniquePolicy.KEEP
             existing = [self.specs[i] for i in self.unique.get(unique_name, []) if i in self.specs]
             unfinished = [s for s in existing if not s.state.finished]
@@ -224,13 +231,13 @@ class WorkManager(Subsystem):
                 result.updated = target.id
                 return result
             if policy in (UniquePolicy.APPEND, UniquePolicy.APPEND_OR_REPLACE) and existing:
-                failed = any(s.state in (WorkState.FAILED, WorkState.CANCELLED) for s in existing)
-                if policy == UniquePolicy.APPEND_OR_REPLACE and failed:
+                leaves = [s for s in existing if not any(s.id in o.prerequisites for o in self.specs.values())]
+                broken = any(s.state in (WorkState.FAILED, WorkState.CANCELLED) for s in leaves)
+                if policy == UniquePolicy.APPEND_OR_REPLACE and broken:
                     self.unique[unique_name] = []
                 else:
-                    leaves = [s.id for s in existing if not any(s.id in o.prerequisites for o in existing)]
-                    prereqs.extend(leaves)
-            elif unfinished:  # REPLACE, CANCEL_AND_REENQUEUE (and UPDATE with nothing to update)
+                    prereqs.extend(s.id for s in leaves)
+            elif existing:  # KEEP with nothing unfinished, REPLACE, CANCEL_AND_REENQUEUE, UPDATE
                 for s in unfinished:
                     self.cancel(s.id, StopReason.CANCELLED_BY_APP)
                     result.replaced.append(s.id)

@@ -17,6 +17,16 @@ M = AlarmMethod
 CHANGED = "android.app.action.SCHEDULE_EXACT_ALARM_PERMISSION_STATE_CHANGED"
 
 
+def _action(task: str) -> str:
+    """The companion's PendingIntent action of an alarm task (docs/companion-protocol.md)."""
+    return "dev.harness.companion.action.ALARM." + task
+
+
+def _tag(task: str) -> str:
+    """dumpsys alarm's tag of a companion task's wakeup alarm: *walarm*: + its PendingIntent's action."""
+    return "*walarm*:" + _action(task)
+
+
 def _idle(phone: Phone) -> None:
     phone.unplug_and_sleep()
     assert phone.out("cmd", "deviceidle", "force-idle") == "Now forced in to deep idle mode\n"
@@ -28,10 +38,10 @@ def test_set_is_inexact_with_75_percent_window_capped_at_an_hour(phone: Phone) -
     phone.alarm("soon", M.SET, 8000)
     phone.alarm("rep", M.SET_REPEATING, 2 * HOUR, interval_ms=HOUR)
     by_tag = {a.tag: a for a in phone.app_alarms()}
-    assert by_tag["*walarm*:twenty"].window == "+15m0s0ms"
-    assert by_tag["*walarm*:four_h"].window == "+1h0m0s0ms"
-    assert by_tag["*walarm*:soon"].window == "0"  # under MIN_FUZZABLE_INTERVAL (10 s)
-    assert by_tag["*walarm*:rep"].window == "+45m0s0ms"  # 75 % of the interval
+    assert by_tag[_tag("twenty")].window == "+15m0s0ms"
+    assert by_tag[_tag("four_h")].window == "+1h0m0s0ms"
+    assert by_tag[_tag("soon")].window == "0"  # under MIN_FUZZABLE_INTERVAL (10 s)
+    assert by_tag[_tag("rep")].window == "+45m0s0ms"  # 75 % of the interval
     phone.advance(str(35 * MIN - 1))
     assert phone.fired("twenty") == []
     phone.advance("1")  # lazy delivery: at the window end
@@ -51,8 +61,8 @@ def test_min_futurity_and_interval_clamps(phone: Phone) -> None:
     phone.alarm("now", M.SET, 0)
     phone.alarm("fast", M.SET_INEXACT_REPEATING, 10 * MIN, interval_ms=1000)
     by_tag = {a.tag: a for a in phone.app_alarms()}
-    assert by_tag["*walarm*:now"].when_elapsed == 5000  # MIN_FUTURITY
-    assert by_tag["*walarm*:fast"].repeat_interval == MIN  # MIN_INTERVAL
+    assert by_tag[_tag("now")].when_elapsed == 5000  # MIN_FUTURITY
+    assert by_tag[_tag("fast")].repeat_interval == MIN  # MIN_INTERVAL
     phone.advance("4999")
     assert phone.fired("now") == []
     phone.advance("1")
@@ -63,8 +73,8 @@ def test_set_window_is_stretched_to_min_window_for_targets_31_plus(phone: Phone)
     phone.alarm("hour", M.SET_WINDOW, 60 * MIN, window_ms=MIN)
     phone.alarm("eight", M.SET_WINDOW, 8 * MIN, window_ms=MIN)
     by_tag = {a.tag: a for a in phone.app_alarms()}
-    assert by_tag["*walarm*:hour"].window == "+10m0s0ms"
-    assert by_tag["*walarm*:eight"].window == "+6m0s0ms"  # 75 % of the futurity
+    assert by_tag[_tag("hour")].window == "+10m0s0ms"
+    assert by_tag[_tag("eight")].window == "+6m0s0ms"  # 75 % of the futurity
 
 
 def test_exact_alarms_need_schedule_exact_alarm_on_api_34(phone: Phone) -> None:
@@ -80,7 +90,7 @@ def test_exact_alarms_need_schedule_exact_alarm_on_api_34(phone: Phone) -> None:
     phone.alarm("inexact", M.SET_AND_ALLOW_WHILE_IDLE, MIN)  # inexact calls need nothing
     phone.allow_exact()
     phone.alarm("exact", M.SET_EXACT, MIN)
-    assert {a.tag for a in phone.app_alarms()} == {"*walarm*:inexact", "*walarm*:exact"}
+    assert {a.tag for a in phone.app_alarms()} == {_tag("inexact"), _tag("exact")}
 
 
 def test_exact_alarms_allowed_by_default_on_api_33(phone: Phone) -> None:
@@ -111,7 +121,7 @@ def test_an_update_that_loses_exact_alarm_rights_removes_only_exact_alarms(phone
     apk = tmp_path / "companion.apk"  # a version that no longer requests SCHEDULE_EXACT_ALARM
     apk.write_bytes(build_apk(COMPANION, version_code=2, target_sdk=33, activities=(".ui.CompanionActivity",)))
     phone.device.install(apk)
-    assert [a.tag for a in phone.app_alarms()] == ["*walarm*:inexact"]
+    assert [a.tag for a in phone.app_alarms()] == [_tag("inexact")]
 
 
 def test_revoking_the_appop_removes_exact_alarms_and_kills_the_app(phone: Phone) -> None:
@@ -122,7 +132,7 @@ def test_revoking_the_appop_removes_exact_alarms_and_kills_the_app(phone: Phone)
     phone.out("appops", "set", COMPANION, "SCHEDULE_EXACT_ALARM", "deny")
     assert phone.pid() is None
     assert "(PERMISSION CHANGE)" in phone.exit_info()
-    assert [a.tag for a in phone.app_alarms()] == ["*walarm*:inexact"]
+    assert [a.tag for a in phone.app_alarms()] == [_tag("inexact")]
 
 
 
@@ -242,7 +252,7 @@ def test_repeating_alarm_after_a_long_deferral_counts_missed_intervals(phone: Ph
     _idle(phone)
     phone.alarm("rep", M.SET_INEXACT_REPEATING, 15 * MIN, interval_ms=15 * MIN)
     phone.advance("1h")
-    fired = [r for r in phone.trace("alarm_fired") if r["tag"] == "rep"]
+    fired = [r for r in phone.trace("alarm_fired") if r["tag"] == _action("rep")]
     assert len(fired) == 1 and fired[0]["count"] == 4  # EXTRA_ALARM_COUNT
     nxt = phone.app_alarms()[0]
     assert nxt.when_elapsed is not None and (nxt.when_elapsed - 15 * MIN) % (15 * MIN) == 0  # original phase
@@ -288,7 +298,7 @@ def test_dumpsys_alarm_lists_pending_alarms_soonest_first(phone: Phone) -> None:
     text = phone.out("dumpsys", "alarm")
     assert "  2 pending alarms: \n" in text
     alarms = phone.app_alarms()
-    assert [a.tag for a in alarms] == ["*walarm*:sooner", "*walarm*:later"]
+    assert [a.tag for a in alarms] == [_tag("sooner"), _tag("later")]
     sooner, later = alarms
     assert (sooner.label, sooner.type, sooner.window, sooner.repeat_interval) == ("RTC_WAKEUP", 0, "0", 0)
     assert sooner.flags is not None and sooner.flags & 0x1  # FLAG_STANDALONE

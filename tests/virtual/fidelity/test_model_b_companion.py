@@ -196,9 +196,16 @@ def test_b38_short_service_times_out_after_three_minutes(phone: Phone) -> None:
 def test_b38_foreground_work_from_the_background_is_refused(phone: Phone) -> None:
     phone.schedule("bgfg", work(foreground=True), behave(duration_ms=MIN))
     phone.advance("1s")
+    # docs/companion-protocol.md: the worker catches the refusal of setForeground, journals
+    # `finished` with the exception and returns Result.failure(); no `foreground` event.
+    assert phone.kinds("bgfg") == ["scheduled", "started", "finished"]
     finished = phone.first("bgfg", "finished")
-    assert finished.detail["result"] == "failure"
+    assert set(finished.detail) == {"result", "run", "exception", "message"}
+    assert finished.detail["result"] == "failure" and finished.detail["run"] == 1
     assert finished.detail["exception"] == "android.app.ForegroundServiceStartNotAllowedException"
+    assert finished.detail["message"].startswith("startForegroundService() not allowed")
+    assert finished.thread == phone.first("bgfg", "started").thread
+    assert phone.state("bgfg") == TaskState.FAILED
 
 
 def test_b39_coroutine_runs_while_the_activity_is_started(phone: Phone) -> None:

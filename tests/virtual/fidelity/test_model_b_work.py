@@ -198,3 +198,54 @@ def test_b30_periodic_update_keeps_the_work_and_cancel_and_reenqueue_replaces_it
     assert phone.state("v2") == TaskState.CANCELLED
     phone.advance(16 * MIN)
     assert "started" in phone.kinds("v3") and "started" not in phone.kinds("v2")
+
+
+# ---------------------------------------------------------------- work chains (docs/companion-protocol.md, "Work chains")
+def test_b30_a_chain_of_three_runs_in_order(phone: Phone) -> None:
+    # c after b after a: c is appended to a's chain (where b is), so it waits for b, not only for a.
+    phone.schedule("a", work(initial_delay_ms=MIN), behave(duration_ms=1_000))
+    phone.schedule("b", work(after=["a"]), behave(duration_ms=30_000))
+    phone.schedule("c", work(after=["b"]), behave(duration_ms=0))
+    # after names one task of the chain, but the new work is a child of the chain's last task (c).
+    phone.schedule("d", work(after=["a"]), behave(duration_ms=0))
+    phone.advance(MIN + 10_000)
+    assert "started" in phone.kinds("b") and "started" not in phone.kinds("c")
+    phone.advance(MIN)
+    a_done, b_done = phone.first("a", "finished").elapsed_ms, phone.first("b", "finished").elapsed_ms
+    assert phone.first("b", "started").elapsed_ms >= a_done
+    assert phone.first("c", "started").elapsed_ms >= b_done == a_done + 30_000
+    assert phone.first("d", "started").elapsed_ms >= phone.first("c", "finished").elapsed_ms
+    assert [phone.state(t) for t in "abcd"] == [TaskState.FINISHED] * 4
+
+
+def test_b30_after_naming_two_chains_or_with_a_unique_name_is_refused(phone: Phone) -> None:
+    phone.schedule("a", work(initial_delay_ms=MIN))
+    phone.schedule("x", work(initial_delay_ms=MIN))
+    phone.schedule("b", work(after=["a"]))
+    err = phone.refused("c", work(after=["b", "x"]))
+    assert (err.info.code, err.info.field) == ("bad_value", "task.params.after")
+    err = phone.refused("c", work(after=["a"], unique_name="u"))
+    assert (err.info.code, err.info.field) == ("bad_value", "task.params.unique_name")
+    assert phone.client.list().get("c") is None
+    phone.schedule("c", work(after=["a", "b"]))  # one chain: accepted
+
+
+def test_b30_a_failed_or_cancelled_task_ends_the_rest_of_its_chain(phone: Phone) -> None:
+    phone.schedule("x", work(initial_delay_ms=MIN), behave(duration_ms=0, outcomes=["failure"]))
+    phone.schedule("y", work(after=["x"]), behave(duration_ms=0))
+    phone.schedule("z", work(after=["y"]), behave(duration_ms=0))
+    phone.schedule("k", work(initial_delay_ms=MIN), behave(duration_ms=0))
+    phone.schedule("l", work(after=["k"]), behave(duration_ms=0))
+    phone.schedule("m", work(after=["l"]), behave(duration_ms=0))
+    phone.client.cancel("k")
+    assert [phone.state(t) for t in "klm"] == [TaskState.CANCELLED] * 3
+    assert "cancelled" not in phone.kinds("l") + phone.kinds("m")  # no event: their workers never ran
+    phone.advance(2 * MIN)
+    assert [phone.state(t) for t in "xyz"] == [TaskState.FAILED] * 3
+    assert phone.kinds("z") == ["scheduled"]
+    # Appended after a failed last task, new work fails at once; append_or_replace starts afresh.
+    phone.schedule("w", work(after=["z"]), behave(duration_ms=0))
+    phone.schedule("fresh", work(unique_name="harness.task.x", unique_policy="append_or_replace"), behave(duration_ms=0))
+    assert phone.state("w") == TaskState.FAILED
+    phone.advance("1s")
+    assert "started" not in phone.kinds("w") and phone.state("fresh") == TaskState.FINISHED

@@ -231,14 +231,14 @@ def test_reboot_clears_alarms_and_force_stop_cancels_them(model):
 
 
 def test_dumpsys_alarm_lists_pending_alarms(model, sh):
-    model.alarms.schedule(COMPANION, _req(AlarmMethod.SET, 20 * MIN, 1, [], tag="dev.harness.companion.ALARM:t1",
+    model.alarms.schedule(COMPANION, _req(AlarmMethod.SET, 20 * MIN, 1, [], tag="dev.harness.companion.action.ALARM.t1",
                                           type=AlarmType.RTC_WAKEUP) if False else
                           AlarmRequest(AlarmType.ELAPSED_REALTIME_WAKEUP, AlarmMethod.SET, 20 * MIN, request_code=1,
-                                       tag="dev.harness.companion.ALARM:t1"))
+                                       tag="dev.harness.companion.action.ALARM.t1"))
     out = sh("dumpsys alarm").stdout
     assert "  1 pending alarms: \n" in out
     assert "    ELAPSED_WAKEUP #1: Alarm{" in out and f" whenElapsed {20 * MIN} {COMPANION}}}" in out
-    assert "      tag=*walarm*:dev.harness.companion.ALARM:t1\n" in out
+    assert "      tag=*walarm*:dev.harness.companion.action.ALARM.t1\n" in out
     assert "window=+15m0s0ms repeatInterval=0 count=0 flags=0x0" in out
 
 

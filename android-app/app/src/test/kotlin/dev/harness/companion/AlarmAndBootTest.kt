@@ -129,10 +129,57 @@ class AlarmAndBootTest {
     }
 
     @Test
+    fun eachTaskHasItsOwnActionOnAnExplicitIntent() {
+        scheduleAlarm("exact", """{"trigger_in_ms":3600000}""")
+        scheduleAlarm("inexact", """{"trigger_in_ms":3600000}""")
+        val intents = shadowOf(alarmManager).scheduledAlarms.map { shadowOf(it.operation).savedIntent }
+        // The platform names an alarm by its PendingIntent's action (dumpsys alarm: tag=*walarm*:ACTION).
+        assertEquals(
+            setOf("dev.harness.companion.action.ALARM.exact", "dev.harness.companion.action.ALARM.inexact"),
+            intents.map { it.action }.toSet(),
+        )
+        for (intent in intents) {
+            assertEquals(AlarmReceiver::class.java.name, intent.component!!.className)
+            assertEquals(app.packageName, intent.component!!.packageName)
+        }
+        assertEquals("inexact", AlarmBackend.taskIdOf(AlarmBackend.action("inexact")))
+        assertEquals("a.b-c_1", AlarmBackend.taskIdOf("dev.harness.companion.action.ALARM.a.b-c_1"))
+        // Cancelling one task removes its alarm only.
+        callOk("cancel", """{"task_id":"exact"}""")
+        assertEquals(
+            listOf("dev.harness.companion.action.ALARM.inexact"),
+            shadowOf(alarmManager).scheduledAlarms.map { shadowOf(it.operation).savedIntent.action },
+        )
+    }
+
+    @Test
+    fun receiverAcceptsTheAlarmsOwnIntent() {
+        scheduleAlarm("exact", """{"trigger_in_ms":10}""")
+        scheduleAlarm("inexact", """{"trigger_in_ms":10}""")
+        val delivered = shadowOf(alarmManager).scheduledAlarms
+            .map { shadowOf(it.operation).savedIntent }
+            .single { it.action == "dev.harness.companion.action.ALARM.inexact" }
+        AlarmReceiver().onReceive(app, delivered)
+        assertEquals(1, events("inexact", "fired").size)
+        assertTrue(events("exact", "fired").isEmpty())
+    }
+
+    @Test
     fun receiverIgnoresOtherActions() {
         scheduleAlarm("a2", """{"trigger_in_ms":10}""")
-        AlarmReceiver().onReceive(app, Intent("something.else").putExtra(AlarmBackend.EXTRA_TASK_ID, "a2"))
+        for (action in listOf(
+            "something.else",
+            "dev.harness.companion.action.ALARM", // the bare prefix without a task id
+            "dev.harness.companion.action.ALARM.", // an empty task id
+            "dev.harness.companion.action.ALARMa2",
+            "xdev.harness.companion.action.ALARM.a2",
+        )) {
+            AlarmReceiver().onReceive(app, Intent(action).putExtra("task_id", "a2"))
+        }
+        AlarmReceiver().onReceive(app, Intent().setClass(app, AlarmReceiver::class.java))
         assertTrue(events("a2", "fired").isEmpty())
+        assertNull(AlarmBackend.taskIdOf(null))
+        assertNull(AlarmBackend.taskIdOf("dev.harness.companion.action.ALARM."))
     }
 
     @Test

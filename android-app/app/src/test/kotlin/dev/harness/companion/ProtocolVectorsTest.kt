@@ -8,6 +8,7 @@ import dev.harness.companion.tasks.PlannedSchedule
 import dev.harness.companion.tasks.TaskRecord
 import dev.harness.companion.tasks.TaskSpec
 import dev.harness.companion.tasks.WorkParams
+import dev.harness.companion.work.WorkChains
 import dev.harness.companion.work.WorkRequestPlan
 import org.json.JSONArray
 import org.json.JSONObject
@@ -34,9 +35,11 @@ class ProtocolVectorsTest(private val name: String, private val case: JSONObject
         val plans = ArrayList<WorkRequestPlan>()
 
         override fun plan(spec: TaskSpec): PlannedSchedule {
-            val plan = WorkRequestPlan.of(spec.id, spec.params as WorkParams) { null }
+            val plan = WorkRequestPlan.of(spec.id, spec.params as WorkParams, graph().workChains::chainOf)
             return object : PlannedSchedule {
                 override val platform: JSONObject = JSONObject().put("work_id", UUID.randomUUID().toString())
+
+                override val runtime: JSONObject = WorkChains.runtimeOf(plan)
 
                 override fun submit() {
                     plans += plan

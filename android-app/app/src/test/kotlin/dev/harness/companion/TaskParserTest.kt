@@ -12,6 +12,7 @@ import dev.harness.companion.tasks.TaskParser
 import dev.harness.companion.tasks.WorkParams
 import org.json.JSONObject
 import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Test
@@ -79,13 +80,32 @@ class TaskParserTest {
 
     @Test
     fun processStartNamesTheReasons() {
-        val event = ProcessStarts(Fixtures.graph().journal).record(4, PreviousExit(10, "stop", 123L))
+        val event = ProcessStarts(Fixtures.graph().journal).record(4, PreviousExit(10, 22, "remove task", 123L, 4242))
         assertEquals("content_provider", event.detail.getString("reason"))
         val exit = event.detail.getJSONObject("previous_exit")
+        // Exactly the documented fields (docs/companion-protocol.md, process_start).
+        assertEquals(setOf("reason", "subreason", "description", "timestamp_ms", "pid"), exit.keys().asSequence().toSet())
         assertEquals("USER_REQUESTED", exit.getString("reason"))
+        assertEquals("REMOVE_TASK", exit.getString("subreason"))
+        assertEquals("remove task", exit.getString("description"))
         assertEquals(123L, exit.getLong("timestamp_ms"))
+        assertEquals(4242, exit.getInt("pid"))
+        val unprinted = ProcessStarts(Fixtures.graph().journal).record(null, PreviousExit(13, null, null, 5L, 1))
+        val other = unprinted.detail.getJSONObject("previous_exit")
+        assertTrue(other.isNull("subreason") && other.isNull("description"))
+        assertEquals("UNKNOWN_99", ProcessStarts(Fixtures.graph().journal).record(null, PreviousExit(10, 99, null, 5L, 1))
+            .detail.getJSONObject("previous_exit").getString("subreason"))
         val first = ProcessStarts(Fixtures.graph().journal).record(null, null)
         assertEquals("unknown", first.detail.getString("reason"))
         assertTrue(first.detail.isNull("previous_exit"))
+    }
+
+    @Test
+    fun subreasonIsReadFromTheExitInfoText() {
+        // The shape of ApplicationExitInfo.toString() (API 30+): "... reason=10 (USER REQUESTED) subreason=22 (REMOVE TASK) ..."
+        val text = "ApplicationExitInfo(timestamp=1/1/26 1:00 AM pid=4242 realUid=10123 packageUid=10123 definingUid=10123 " +
+            "user=0 process=dev.harness.companion reason=10 (USER REQUESTED) subreason=22 (REMOVE TASK) status=0 importance=400)"
+        assertEquals(22, PreviousExit.subreasonIn(text))
+        assertNull(PreviousExit.subreasonIn("ApplicationExitInfo(pid=1 reason=13 (OTHER) status=0)"))
     }
 }

@@ -20,11 +20,12 @@ import org.robolectric.RobolectricTestRunner
 /** A work task as WorkRequest builder calls and an enqueue form ([WorkRequestPlan]). */
 @RunWith(RobolectricTestRunner::class)
 class WorkRequestPlanTest {
-    private val uniqueNames = mapOf("named" to "nightly-sync")
+    /** The chains of tasks scheduled before: `b` was appended after `a`, `named` started `nightly-sync`. */
+    private val chains = mapOf("named" to "nightly-sync", "a" to "harness.task.a", "b" to "harness.task.a")
 
     private fun plan(id: String, params: String): WorkRequestPlan {
         val spec = TaskParser(36).parse(parseArgument("""{"id":"$id","mechanism":"work","params":$params}"""))
-        return WorkRequestPlan.of(id, spec.params as WorkParams) { uniqueNames[it] }
+        return WorkRequestPlan.of(id, spec.params as WorkParams) { chains[it] }
     }
 
     @Test
@@ -41,6 +42,7 @@ class WorkRequestPlanTest {
         assertEquals(listOf("harness", "harness.task.w1"), p.tags)
         assertEquals("w1", p.taskId)
         assertEquals(WorkEnqueue.Unique("harness.task.w1", UniquePolicy.KEEP), p.enqueue)
+        assertEquals("harness.task.w1", p.chain)
     }
 
     @Test
@@ -60,6 +62,7 @@ class WorkRequestPlanTest {
         assertEquals(OutOfQuota.DROP, p.expedited)
         assertEquals(listOf("harness", "harness.task.w2", "a", "b"), p.tags)
         assertEquals(WorkEnqueue.Unique("u", UniquePolicy.APPEND_OR_REPLACE), p.enqueue)
+        assertEquals("u", p.chain)
         assertEquals(OutOfQuota.RUN_AS_NON_EXPEDITED, plan("w3", """{"expedited":true}""").expedited)
     }
 
@@ -70,6 +73,7 @@ class WorkRequestPlanTest {
         assertEquals(900_000L, plain.intervalMs)
         assertEquals(300_000L, plain.flexMs)
         assertEquals(WorkEnqueue.Plain, plain.enqueue)
+        assertNull(plain.chain)
         val unique = plan("p2", """{"kind":"periodic","interval_ms":900000,"unique_name":"sync","unique_policy":"update"}""")
         assertNull(unique.flexMs)
         assertEquals(WorkEnqueue.UniquePeriodic("sync", UniquePolicy.UPDATE), unique.enqueue)
@@ -77,9 +81,14 @@ class WorkRequestPlanTest {
     }
 
     @Test
-    fun afterJoinsThePredecessorsChains() {
-        assertEquals(WorkEnqueue.Append("harness.task.first"), plan("c1", """{"after":["first"]}""").enqueue)
+    fun afterAppendsToThePredecessorsChain() {
+        // A chain of three: c after b after a is appended to a's chain, where b is, not to a name of b's own.
+        val c = plan("c", """{"after":["b"]}""")
+        assertEquals(WorkEnqueue.Append("harness.task.a"), c.enqueue)
+        assertEquals("harness.task.a", c.chain)
+        assertEquals(WorkEnqueue.Append("harness.task.a"), plan("c1", """{"after":["a","b"]}""").enqueue)
         assertEquals(WorkEnqueue.Append("nightly-sync"), plan("c2", """{"after":["named"]}""").enqueue)
-        assertEquals(WorkEnqueue.Combine(listOf("harness.task.first", "nightly-sync")), plan("c3", """{"after":["first","named"]}""").enqueue)
+        // A predecessor the lookup does not know (a stale record) names the implicit chain.
+        assertEquals(WorkEnqueue.Append("harness.task.first"), plan("c3", """{"after":["first"]}""").enqueue)
     }
 }

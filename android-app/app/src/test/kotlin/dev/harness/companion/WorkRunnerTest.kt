@@ -1,5 +1,6 @@
 package dev.harness.companion
 
+import android.app.ForegroundServiceStartNotAllowedException
 import dev.harness.companion.Fixtures.events
 import dev.harness.companion.Fixtures.graph
 import dev.harness.companion.tasks.Outcome
@@ -71,20 +72,62 @@ class WorkRunnerTest {
         assertEquals("scheduled", graph().registry.get("w3")!!.state.wire)
     }
 
-    /** HarnessWorker.doWork's logic: barriers pass, a request without a task id fails, else [WorkRunner.run]. */
+    /** HarnessWorker.doWork's logic: a request without a task id fails, else [WorkRunner.run]. */
     @Test
     fun theWorkerInputDecidesWhatRuns() = runBlocking {
         val runner = graph().workRunner
         var foreground = 0
-        assertEquals(Outcome.SUCCESS, runner.doWork(null, "harness.task.a", 0, { foreground++ }, { -256 }))
-        assertEquals(Outcome.FAILURE, runner.doWork(null, null, 0, { foreground++ }, { -256 }))
+        assertEquals(Outcome.FAILURE, runner.doWork(null, 0, { foreground++ }, { -256 }))
         assertTrue(events().none { it.mechanism == "work" })
         register("w4", """{"foreground":true}""", """{"duration_ms":0,"outcomes":["retry"]}""")
-        assertEquals(Outcome.RETRY, runner.doWork("w4", null, 3, { foreground++ }, { -256 }))
+        assertEquals(Outcome.RETRY, runner.doWork("w4", 3, { foreground++ }, { -256 }))
         assertEquals(1, foreground)
         assertEquals(3, events("w4", "started").single().detail.getInt("run_attempt"))
         assertEquals("retry", events("w4", "finished").single().detail.getString("result"))
         // A retry leaves the task scheduled for WorkManager's next attempt.
         assertEquals("scheduled", graph().registry.get("w4")!!.state.wire)
+    }
+
+    /**
+     * setForeground refused in the background (API 31+): the worker catches
+     * ForegroundServiceStartNotAllowedException, journals `finished` {result: failure, run,
+     * exception, message} and fails; no `foreground` event, the task is `failed`.
+     */
+    @Test
+    fun foregroundRefusedInTheBackgroundFinishesWithFailure() = runBlocking {
+        register("fg1", """{"foreground":true}""", """{"duration_ms":600000}""")
+        val message = "startForegroundService() not allowed due to mAllowStartForeground false: " +
+            "service dev.harness.companion/androidx.work.impl.foreground.SystemForegroundService"
+        val outcome = graph().workRunner.doWork("fg1", 0, { throw ForegroundServiceStartNotAllowedException(message) }, { -256 })
+        assertEquals(Outcome.FAILURE, outcome)
+        assertEquals(listOf("started", "finished"), events("fg1").map { it.kind })
+        val finished = events("fg1", "finished").single().detail
+        assertEquals("failure", finished.getString("result"))
+        assertEquals(1, finished.getInt("run"))
+        assertEquals("android.app.ForegroundServiceStartNotAllowedException", finished.getString("exception"))
+        assertEquals(message, finished.getString("message"))
+        assertEquals(setOf("result", "run", "exception", "message"), finished.keys().asSequence().toSet())
+        assertEquals("failed", graph().registry.get("fg1")!!.state.wire)
+    }
+
+    /** Periodic foreground work refused in the background fails this period only: still `scheduled`. */
+    @Test
+    fun refusedPeriodicForegroundWorkStaysScheduled() = runBlocking {
+        register("fg2", """{"kind":"periodic","interval_ms":900000,"foreground":true}""", """{"duration_ms":0}""")
+        val outcome = graph().workRunner.run("fg2", 0, { throw ForegroundServiceStartNotAllowedException("refused") }, { -256 })
+        assertEquals(Outcome.FAILURE, outcome)
+        assertEquals("failure", events("fg2", "finished").single().detail.getString("result"))
+        assertEquals("scheduled", graph().registry.get("fg2")!!.state.wire)
+    }
+
+    /** Any other setForeground failure is not the refusal: it propagates (WorkManager fails the worker). */
+    @Test
+    fun otherSetForegroundFailuresPropagate() = runBlocking {
+        register("fg3", """{"foreground":true}""", """{"duration_ms":0}""")
+        val thrown = runCatching {
+            graph().workRunner.run("fg3", 0, { throw IllegalStateException("not this one") }, { -256 })
+        }.exceptionOrNull()
+        assertTrue(thrown is IllegalStateException)
+        assertTrue(events("fg3", "finished").isEmpty())
     }
 }

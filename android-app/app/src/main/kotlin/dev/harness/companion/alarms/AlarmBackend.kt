@@ -4,7 +4,6 @@ import android.app.AlarmManager
 import android.app.PendingIntent
 import android.content.Context
 import android.content.Intent
-import android.net.Uri
 import dev.harness.companion.journal.Clock
 import dev.harness.companion.tasks.AlarmMethod
 import dev.harness.companion.tasks.AlarmParams
@@ -76,15 +75,26 @@ class AlarmBackend(private val context: Context, private val clock: Clock) : Mec
     )
 
     companion object {
-        const val ACTION_ALARM = "dev.harness.companion.action.ALARM"
-        const val EXTRA_TASK_ID = "task_id"
+        /**
+         * An alarm's broadcast action is this prefix followed by the whole task id. The platform
+         * names an alarm by its PendingIntent's action (`dumpsys alarm` prints
+         * `tag=*walarm*:<action>`, or `*alarm*:` for non-wakeup types), so each task's alarm is
+         * told apart there; the intent is explicit, so the receiver needs no intent filter.
+         */
+        const val ACTION_ALARM_PREFIX = "dev.harness.companion.action.ALARM."
         const val RUNTIME_TRIGGER = "trigger_ms"
 
-        /** The alarm's broadcast; the data URI keeps intents of different tasks distinct. */
-        fun intent(context: Context, taskId: String): Intent = Intent(ACTION_ALARM)
+        fun action(taskId: String): String = ACTION_ALARM_PREFIX + taskId
+
+        /** The task id an alarm action names, or null for any other action. */
+        fun taskIdOf(action: String?): String? {
+            if (action == null || !action.startsWith(ACTION_ALARM_PREFIX)) return null
+            return action.substring(ACTION_ALARM_PREFIX.length).takeIf { it.isNotEmpty() }
+        }
+
+        /** The alarm's broadcast: the per-task action keeps intents of different tasks distinct. */
+        fun intent(context: Context, taskId: String): Intent = Intent(action(taskId))
             .setClass(context, AlarmReceiver::class.java)
-            .setData(Uri.fromParts("harness-alarm", taskId, null))
-            .putExtra(EXTRA_TASK_ID, taskId)
 
         fun platformType(type: AlarmType): Int = when (type) {
             AlarmType.RTC -> AlarmManager.RTC

@@ -8,8 +8,8 @@ import dev.harness.companion.app.CompanionGraph
 /** Receives the app's alarms; the journal row is committed before onReceive returns. */
 class AlarmReceiver : BroadcastReceiver() {
     override fun onReceive(context: Context, intent: Intent) {
-        if (intent.action != AlarmBackend.ACTION_ALARM) return
-        val taskId = intent.getStringExtra(AlarmBackend.EXTRA_TASK_ID) ?: return
+        // The action is ACTION_ALARM_PREFIX + the task id; any other action is not ours.
+        val taskId = AlarmBackend.taskIdOf(intent.action) ?: return
         CompanionGraph.get(context).alarmFirings.onFired(taskId)
     }
 }

@@ -16,7 +16,7 @@ class CompanionApp : Application() {
         }
         val previous = if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.R) {
             am.getHistoricalProcessExitReasons(packageName, 0, 1).firstOrNull()?.let {
-                PreviousExit(it.reason, it.description, it.timestamp)
+                PreviousExit(it.reason, PreviousExit.subreasonIn(it.toString()), it.description, it.timestamp, it.pid)
             }
         } else {
             null

@@ -23,10 +23,10 @@ import dev.harness.companion.tasks.ScheduleGate
 import dev.harness.companion.tasks.TaskParser
 import dev.harness.companion.tasks.TaskRegistry
 import dev.harness.companion.tasks.TaskState
-import dev.harness.companion.tasks.WorkParams
 import dev.harness.companion.ui.CoroutineBackend
 import dev.harness.companion.ui.CoroutineTasks
 import dev.harness.companion.work.WorkBackend
+import dev.harness.companion.work.WorkChains
 import dev.harness.companion.work.WorkRunner
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -52,6 +52,7 @@ class CompanionGraph private constructor(
     val gate = ScheduleGate()
 
     val jobRunner = JobRunner(journal, registry, gate, scope)
+    val workChains = WorkChains(registry)
     val workRunner = WorkRunner(journal, registry, gate)
     val alarmFirings = AlarmFirings(journal, registry, clock, gate)
     val foregroundTasks = ForegroundTasks(journal, registry, gate, scope)
@@ -62,7 +63,7 @@ class CompanionGraph private constructor(
 
     val backends = mapOf(
         Mechanism.JOB to JobBackend(appContext),
-        Mechanism.WORK to WorkBackend(appContext) { id -> (registry.get(id)?.spec?.params as? WorkParams)?.uniqueName },
+        Mechanism.WORK to WorkBackend(appContext, workChains::chainOf),
         Mechanism.ALARM to alarmBackend,
         Mechanism.FOREGROUND to ForegroundBackend(appContext, foregroundTasks),
         Mechanism.COROUTINE to CoroutineBackend(coroutineTasks),

@@ -13,6 +13,9 @@ import dev.harness.companion.tasks.TaskState
 import dev.harness.companion.tasks.UniquePolicy
 import dev.harness.companion.tasks.WorkKind
 import dev.harness.companion.tasks.WorkParams
+import dev.harness.companion.work.ChainJoin
+import dev.harness.companion.work.WorkChains
+import dev.harness.companion.work.WorkRequestPlan
 import org.json.JSONArray
 import org.json.JSONObject
 
@@ -29,6 +32,8 @@ class RpcDispatcher(
     private val device: DeviceFacts,
     private val gate: ScheduleGate,
 ) {
+    private val chains = WorkChains(registry)
+
     private val methods: Map<String, (ObjectReader) -> JSONObject> = mapOf(
         "hello" to ::hello,
         "schedule" to ::schedule,
@@ -137,10 +142,12 @@ class RpcDispatcher(
             registry.put(spec, TaskState.FAILED)
             refused(spec.id, spec.mechanism, e)
         }
-        keptUniqueWork(spec.id, spec.params)?.let { unique ->
+        val join = chainJoin(spec.id, spec.params)
+        val kept = (join as? ChainJoin.Kept)?.unique ?: keptUniquePeriodicWork(spec.id, spec.params)
+        kept?.let { unique ->
             // WorkManager drops a KEEP request while unfinished work of that name exists: the
             // task is recorded and journalled, and is cancelled at once (it never runs).
-            registry.put(spec, TaskState.CANCELLED, planned.platform, planned.runtime)
+            registry.put(spec, TaskState.CANCELLED, planned.platform, WorkChains.notJoined(planned.runtime))
             journal.append(
                 spec.id,
                 spec.mechanism.wire,
@@ -151,13 +158,18 @@ class RpcDispatcher(
             return ok().put("task_id", spec.id).put("platform", planned.platform)
         }
         return gate.hold {
-            registry.put(spec, TaskState.SCHEDULED, planned.platform, planned.runtime)
+            // Appended after a failed / cancelled last task of its chain, WorkManager fails /
+            // cancels the new work at once.
+            val joined = join as? ChainJoin.Joined
+            registry.put(spec, joined?.state ?: TaskState.SCHEDULED, planned.platform, planned.runtime)
             try {
                 planned.submit()
             } catch (e: RuntimeException) {
                 registry.setState(spec.id, TaskState.FAILED)
+                registry.setRuntime(spec.id, WorkChains.notJoined(planned.runtime))
                 refused(spec.id, spec.mechanism, e)
             }
+            joined?.replaced?.forEach { registry.setState(it, TaskState.CANCELLED) }
             journal.append(
                 spec.id,
                 spec.mechanism.wire,
@@ -168,7 +180,10 @@ class RpcDispatcher(
         }
     }
 
-    /** Cross-task checks: a job id in use by another task, `after` naming no one-time work task. */
+    /**
+     * Cross-task checks: a job id in use by another task, `after` naming no one-time work task or
+     * tasks of different chains.
+     */
     private fun checkAgainstOtherTasks(id: String, params: Any) {
         when (params) {
             is JobParams -> {
@@ -179,26 +194,37 @@ class RpcDispatcher(
                     throw RpcError(ErrorCode.BAD_VALUE, "task.params.job_id", "job id ${params.jobId} is in use by task ${other.id}")
                 }
             }
-            is WorkParams -> params.after.forEachIndexed { i, before ->
-                val record = registry.get(before)
-                val field = "task.params.after[$i]"
-                if (record == null) throw RpcError(ErrorCode.UNKNOWN_TASK, field, "no task $before")
-                val p = record.spec.params
-                if (p !is WorkParams || p.kind != WorkKind.ONE_TIME) {
-                    throw RpcError(ErrorCode.BAD_VALUE, field, "task $before is not one_time work")
+            is WorkParams -> {
+                params.after.forEachIndexed { i, before ->
+                    val record = registry.get(before)
+                    val field = "task.params.after[$i]"
+                    if (record == null) throw RpcError(ErrorCode.UNKNOWN_TASK, field, "no task $before")
+                    val p = record.spec.params
+                    if (p !is WorkParams || p.kind != WorkKind.ONE_TIME) {
+                        throw RpcError(ErrorCode.BAD_VALUE, field, "task $before is not one_time work")
+                    }
                 }
+                chains.checkAfter(params, "task.params.after")
             }
             else -> Unit
         }
     }
 
+    /** What enqueueing one-time work does in its chain ([WorkChains.join]); null for anything else. */
+    private fun chainJoin(id: String, params: Any): ChainJoin? {
+        if (params !is WorkParams || params.kind != WorkKind.ONE_TIME) return null
+        val chain = WorkRequestPlan.chainFor(id, params, chains::chainOf)!!
+        return chains.join(id, params, chain)
+    }
+
     /**
-     * `detail.unique` when a `keep` request for unique work would be dropped: another task of the
-     * app holds unfinished (scheduled or running) work of that unique name. Only the app enqueues
-     * into its WorkManager, so its own records say whether such work exists.
+     * `detail.unique` when a `keep` request for unique periodic work would be dropped: another task
+     * of the app holds unfinished (scheduled or running) work of that unique name. Only the app
+     * enqueues into its WorkManager, so its own records say whether such work exists.
      */
-    private fun keptUniqueWork(id: String, params: Any): JSONObject? {
-        if (params !is WorkParams || params.uniqueName == null || params.uniquePolicy != UniquePolicy.KEEP) return null
+    private fun keptUniquePeriodicWork(id: String, params: Any): JSONObject? {
+        if (params !is WorkParams || params.kind != WorkKind.PERIODIC) return null
+        if (params.uniqueName == null || params.uniquePolicy != UniquePolicy.KEEP) return null
         registry.all().firstOrNull {
             it.id != id && it.state.active && (it.spec.params as? WorkParams)?.uniqueName == params.uniqueName
         } ?: return null
@@ -231,12 +257,16 @@ class RpcDispatcher(
             registry.setState(record.id, record.state)
             throw RpcError.platform(e)
         }
+        // cancelWorkById cancels the unfinished work that depends on it: the rest of its chain.
+        if (record.state.active) chains.propagate(record.id, TaskState.CANCELLED)
         journal.append(record.id, record.spec.mechanism.wire, "cancelled", JSONObject().put("cause", "client"))
     }
 
     private fun cancelAll(r: ObjectReader): JSONObject {
         val cancelled = JSONArray()
-        for (record in registry.all()) {
+        for (id in registry.all().map { it.id }) {
+            // Read afresh: cancelling a chain's task has cancelled the rest of its chain.
+            val record = registry.get(id) ?: continue
             if (!record.state.active) continue
             cancelRecord(record)
             cancelled.put(record.id)

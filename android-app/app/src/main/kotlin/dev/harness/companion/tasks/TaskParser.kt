@@ -109,6 +109,8 @@ class TaskParser(private val apiLevel: Int) {
                 throw RpcError(ErrorCode.BAD_VALUE, "${r.pathOf("after")}[$i]", "${r.pathOf("after")}[$i] is not a task id")
             }
         }
+        // A task with `after` is appended to its predecessors' chain, whose name is theirs.
+        if (after.isNotEmpty() && uniqueName != null) throw onlyWhen(r, "unique_name", "after is not given")
         return WorkParams(
             kind = kind,
             intervalMs = interval,

@@ -16,7 +16,6 @@ class HarnessWorker(appContext: Context, params: WorkerParameters) : CoroutineWo
     override suspend fun doWork(): Result {
         val outcome = CompanionGraph.get(applicationContext).workRunner.doWork(
             taskId = inputData.getString(KEY_TASK_ID),
-            barrierFor = inputData.getString(KEY_BARRIER_FOR),
             runAttemptCount = runAttemptCount,
             setForeground = { setForeground(foregroundInfo(inputData.getString(KEY_TASK_ID) ?: "work")) },
             stopReason = { stopReason },
@@ -42,6 +41,5 @@ class HarnessWorker(appContext: Context, params: WorkerParameters) : CoroutineWo
 
     companion object {
         const val KEY_TASK_ID = "task_id"
-        const val KEY_BARRIER_FOR = "barrier_for"
     }
 }

@@ -10,7 +10,6 @@ import androidx.work.NetworkType
 import androidx.work.OneTimeWorkRequest
 import androidx.work.OutOfQuotaPolicy
 import androidx.work.PeriodicWorkRequest
-import androidx.work.WorkContinuation
 import androidx.work.WorkManager
 import androidx.work.WorkRequest
 import dev.harness.companion.tasks.Backoff
@@ -30,19 +29,21 @@ import java.util.concurrent.TimeUnit
  * WorkManager: one WorkRequest per task, run by [HarnessWorker]. The translation of a task into
  * builder calls and the enqueue form is [WorkRequestPlan] (plain data, tested on the JVM); this
  * class only turns a plan into WorkManager objects. One-time work is enqueued as unique work
- * named `unique_name`, or `harness.task.<id>` when none is given, so that a later task can chain
- * after it (`after`): with one predecessor it is appended to that chain
- * (ExistingWorkPolicy.APPEND); with several, the chains are combined (WorkContinuation.combine)
- * through one pass-through barrier per predecessor.
+ * named after its chain (`unique_name`, or `harness.task.<id>`), so that a later task can chain
+ * after it: a task with `after` is appended to its predecessors' chain (ExistingWorkPolicy.APPEND).
+ * [chainOf] gives an existing task's chain ([WorkChains.chainOf]); the plan's chain is kept as
+ * the record's runtime `chain`.
  */
-class WorkBackend(private val context: Context, private val uniqueNameOf: (String) -> String?) : MechanismBackend {
+class WorkBackend(private val context: Context, private val chainOf: (String) -> String?) : MechanismBackend {
     private val workManager: WorkManager get() = WorkManager.getInstance(context)
 
     override fun plan(spec: TaskSpec): PlannedSchedule {
-        val plan = WorkRequestPlan.of(spec.id, spec.params as WorkParams, uniqueNameOf)
+        val plan = WorkRequestPlan.of(spec.id, spec.params as WorkParams, chainOf)
         val request = request(plan)
         return object : PlannedSchedule {
             override val platform: JSONObject = JSONObject().put("work_id", request.id.toString())
+
+            override val runtime: JSONObject = WorkChains.runtimeOf(plan)
 
             override fun submit() = enqueue(plan.enqueue, request)
         }
@@ -60,20 +61,8 @@ class WorkBackend(private val context: Context, private val uniqueNameOf: (Strin
                 wm.enqueueUniquePeriodicWork(how.name, periodicPolicy(how.policy), request as PeriodicWorkRequest)
             is WorkEnqueue.Unique -> wm.enqueueUniqueWork(how.name, oneTimePolicy(how.policy), request as OneTimeWorkRequest)
             is WorkEnqueue.Append -> wm.enqueueUniqueWork(how.chain, ExistingWorkPolicy.APPEND, request as OneTimeWorkRequest)
-            is WorkEnqueue.Combine -> {
-                val parents: List<WorkContinuation> = how.chains.map { chain ->
-                    wm.beginUniqueWork(chain, ExistingWorkPolicy.APPEND, barrier(chain))
-                }
-                WorkContinuation.combine(parents).then(request as OneTimeWorkRequest).enqueue()
-            }
         }
     }
-
-    private fun barrier(chain: String): OneTimeWorkRequest =
-        OneTimeWorkRequest.Builder(HarnessWorker::class.java)
-            .setInputData(Data.Builder().putString(HarnessWorker.KEY_BARRIER_FOR, chain).build())
-            .addTag(WorkRequestPlan.TAG)
-            .build()
 
     private fun request(plan: WorkRequestPlan): WorkRequest {
         val constraints = Constraints.Builder()

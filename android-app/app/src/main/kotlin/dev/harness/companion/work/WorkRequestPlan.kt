@@ -18,14 +18,11 @@ sealed interface WorkEnqueue {
     /** `enqueueUniqueWork(name, policy, request)`: one-time work starts (or joins) its own chain. */
     data class Unique(val name: String, val policy: UniquePolicy) : WorkEnqueue
 
-    /** `enqueueUniqueWork(chain, APPEND, request)`: after one predecessor, at the end of its chain. */
-    data class Append(val chain: String) : WorkEnqueue
-
     /**
-     * After several predecessors: one pass-through barrier appended to each chain
-     * (`beginUniqueWork(chain, APPEND, barrier)`), then `WorkContinuation.combine(...).then(request)`.
+     * `enqueueUniqueWork(chain, APPEND, request)`: a task with `after`, at the end of its
+     * predecessors' chain (WorkManager makes it a child of every current leaf of that name).
      */
-    data class Combine(val chains: List<String>) : WorkEnqueue
+    data class Append(val chain: String) : WorkEnqueue
 }
 
 /**
@@ -52,29 +49,40 @@ data class WorkRequestPlan(
     /** The input data: HarnessWorker.KEY_TASK_ID. */
     val taskId: String,
     val enqueue: WorkEnqueue,
+    /** The unique-work name of the chain the task belongs to (one-time work); null for periodic work. */
+    val chain: String?,
 ) {
     companion object {
         const val TAG = "harness"
 
-        /** The unique-work name of a task's chain when it gives no `unique_name`. */
+        /** The unique-work name of a chain started by a task that gives no `unique_name`. */
         fun implicitName(taskId: String) = "harness.task.$taskId"
 
         /**
-         * The plan for task [taskId]; [uniqueNameOf] gives another task's `unique_name` (null when
-         * it has none or is unknown), to find the chain a task with `after` joins.
+         * The chain (unique-work name) one-time work task [taskId] belongs to: its `unique_name`;
+         * for a task with `after`, the chain of its predecessors ([chainOf] gives an existing task's
+         * chain; the dispatcher has checked that they all share one); else `harness.task.<id>`.
+         * Null for periodic work, which is in no chain.
          */
-        fun of(taskId: String, params: WorkParams, uniqueNameOf: (String) -> String?): WorkRequestPlan {
+        fun chainFor(taskId: String, params: WorkParams, chainOf: (String) -> String?): String? = when {
+            params.kind == WorkKind.PERIODIC -> null
+            params.uniqueName != null -> params.uniqueName
+            params.after.isNotEmpty() -> chainOf(params.after[0]) ?: implicitName(params.after[0])
+            else -> implicitName(taskId)
+        }
+
+        /**
+         * The plan for task [taskId]; [chainOf] gives an existing task's chain (null when unknown),
+         * to find the chain a task with `after` is appended to.
+         */
+        fun of(taskId: String, params: WorkParams, chainOf: (String) -> String?): WorkRequestPlan {
             val periodic = params.kind == WorkKind.PERIODIC
-            val chainOf = { before: String -> uniqueNameOf(before) ?: implicitName(before) }
+            val chain = chainFor(taskId, params, chainOf)
             val enqueue = when {
                 periodic -> params.uniqueName?.let { WorkEnqueue.UniquePeriodic(it, params.uniquePolicy) } ?: WorkEnqueue.Plain
-                params.after.isEmpty() -> if (params.uniqueName == null) {
-                    WorkEnqueue.Unique(implicitName(taskId), UniquePolicy.KEEP)
-                } else {
-                    WorkEnqueue.Unique(params.uniqueName, params.uniquePolicy)
-                }
-                params.after.size == 1 -> WorkEnqueue.Append(chainOf(params.after[0]))
-                else -> WorkEnqueue.Combine(params.after.map(chainOf))
+                params.after.isNotEmpty() -> WorkEnqueue.Append(chain!!)
+                params.uniqueName == null -> WorkEnqueue.Unique(chain!!, UniquePolicy.KEEP)
+                else -> WorkEnqueue.Unique(params.uniqueName, params.uniquePolicy)
             }
             return WorkRequestPlan(
                 periodic = periodic,
@@ -92,6 +100,7 @@ data class WorkRequestPlan(
                 tags = listOf(TAG, "$TAG.task.$taskId") + params.tags,
                 taskId = taskId,
                 enqueue = enqueue,
+                chain = chain,
             )
         }
     }

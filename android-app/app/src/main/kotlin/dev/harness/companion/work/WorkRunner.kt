@@ -1,5 +1,7 @@
 package dev.harness.companion.work
 
+import android.app.ForegroundServiceStartNotAllowedException
+import android.os.Build
 import dev.harness.companion.journal.Journal
 import dev.harness.companion.journal.ReasonNames
 import dev.harness.companion.tasks.Behavior
@@ -19,27 +21,29 @@ import org.json.JSONObject
  * What [HarnessWorker.doWork] does, without WorkManager: journals `started`, calls setForeground
  * when the task asks (`foreground` event), runs `behavior.duration_ms`, journals `finished` and
  * returns the outcome for this run. When WorkManager stops the worker the coroutine is cancelled:
- * `stopped` is journalled with the worker's stop reason and the cancellation goes on.
+ * `stopped` is journalled with the worker's stop reason and the cancellation goes on. When the
+ * platform refuses setForeground (API 31+, the app in the background:
+ * ForegroundServiceStartNotAllowedException) the run fails: `finished` with result `failure`,
+ * `exception` and `message`, and Result.failure().
  */
 class WorkRunner(
     private val journal: Journal,
     private val registry: TaskRegistry,
     private val gate: ScheduleGate,
 ) {
+    private val chains = WorkChains(registry)
+
     /**
-     * HarnessWorker.doWork with the worker's input data: a chain barrier ([barrierFor] set)
-     * succeeds at once and journals nothing; a request without a task id fails; anything else
-     * is [run]. The worker maps the outcome to Result.success / failure / retry.
+     * HarnessWorker.doWork with the worker's input data: a request without a task id fails;
+     * anything else is [run]. The worker maps the outcome to Result.success / failure / retry.
      */
     suspend fun doWork(
         taskId: String?,
-        barrierFor: String?,
         runAttemptCount: Int,
         setForeground: suspend () -> Unit,
         stopReason: () -> Int,
-    ): Outcome = when {
-        barrierFor != null -> Outcome.SUCCESS
-        taskId == null -> Outcome.FAILURE
+    ): Outcome = when (taskId) {
+        null -> Outcome.FAILURE
         else -> run(taskId, runAttemptCount, setForeground, stopReason)
     }
 
@@ -59,7 +63,13 @@ class WorkRunner(
         journal.append(taskId, MECHANISM, "started", JSONObject().put("run_attempt", runAttemptCount).put("run", run))
         try {
             if (params?.foreground == true) {
-                setForeground()
+                try {
+                    setForeground()
+                } catch (e: IllegalStateException) {
+                    if (!foregroundRefused(e)) throw e
+                    val detail = JSONObject().put("exception", e.javaClass.name).put("message", e.message ?: JSONObject.NULL)
+                    return finish(taskId, record != null, periodic, Outcome.FAILURE, run, detail)
+                }
                 journal.append(taskId, MECHANISM, "foreground")
             }
             delay(behavior.durationMs)
@@ -77,18 +87,32 @@ class WorkRunner(
             }
             throw e
         }
-        val outcome = behavior.outcomeFor(run)
-        if (record != null) {
+        return finish(taskId, record != null, periodic, behavior.outcomeFor(run), run, JSONObject())
+    }
+
+    /** The run ends with [outcome]: the task's state, `finished` ([extra] added to its detail). */
+    private fun finish(taskId: String, known: Boolean, periodic: Boolean, outcome: Outcome, run: Int, extra: JSONObject): Outcome {
+        if (known) {
             val state = when {
                 periodic || outcome == Outcome.RETRY -> TaskState.SCHEDULED
                 outcome == Outcome.SUCCESS -> TaskState.FINISHED
                 else -> TaskState.FAILED
             }
             registry.setStateUnlessCancelled(taskId, state)
+            // A failed one-time task fails the rest of its chain (WorkManager never runs it).
+            if (state == TaskState.FAILED && registry.get(taskId)?.state == TaskState.FAILED) {
+                chains.propagate(taskId, TaskState.FAILED)
+            }
         }
-        journal.append(taskId, MECHANISM, "finished", JSONObject().put("result", outcome.wire).put("run", run))
+        val detail = JSONObject().put("result", outcome.wire).put("run", run)
+        for (key in extra.keys()) detail.put(key, extra.get(key))
+        journal.append(taskId, MECHANISM, "finished", detail)
         return outcome
     }
+
+    /** setForeground refused because the app may not start a foreground service now (API 31+). */
+    private fun foregroundRefused(e: IllegalStateException): Boolean =
+        Build.VERSION.SDK_INT >= Build.VERSION_CODES.S && e is ForegroundServiceStartNotAllowedException
 
     private companion object {
         const val MECHANISM = "work"
