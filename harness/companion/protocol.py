@@ -33,7 +33,8 @@ EVENTS_LIMIT_MAX = 1000
 EVENTS_LIMIT_DEFAULT = 200
 
 __all__ = [
-    "ALARM_ACTION_PREFIX", "AUTHORITY", "AlarmMethod", "AlarmParams", "AlarmType", "BackoffPolicy", "Behavior", "CancelResult",
+    "ALARM_ACTION_PREFIX", "AUTHORITY", "AlarmMethod", "AlarmParams", "AlarmType", "BackoffPolicy", "Behavior",
+    "CancelResult",
     "CoroutineParams", "Event", "EventMechanism", "EventPage", "ForegroundParams", "ForegroundType",
     "HelloInfo", "JOURNAL_TAG", "JobNetwork", "JobParams", "Mechanism", "Method", "OnStop", "OutOfQuota",
     "Outcome", "PACKAGE", "PROTOCOL_MAJOR", "PROTOCOL_MINOR", "RpcErrorCode", "RpcErrorInfo",
