@@ -1,6 +1,6 @@
 """Runner benchmarks: harness overhead per step, and one versus two virtual devices.
 
-    python bench/bench_runner.py [--repeat 5] [--specs 30]
+    python bench/bench_runner.py [--repeat 5] [--specs 30] [--rounds 3] [--no-xdist] [--no-per-step]
 
 Prints (never fails on timing):
 

@@ -159,11 +159,35 @@ class CompanionError(HarnessError):
 
 
 class CompanionNotInstalledError(CompanionError):
-    pass
+    """No provider answered. ``command``/``stderr``/``status``: the ``content call`` that found none."""
+
+    def __init__(self, message: str, command: str = "", stderr: str = "", status: int = 0) -> None:
+        self.command = command
+        self.stderr = stderr
+        self.status = status
+        super().__init__(message)
 
 
 class ProtocolMismatchError(CompanionError):
     pass
+
+
+class CompanionUnreachableError(CompanionError):
+    """The app is installed but its provider cannot be reached: its process dies while starting
+    (a crash loop). Carries the call that failed, what ``content`` printed and the app's latest exit."""
+
+    def __init__(self, serial: str, command: str, status: int, stderr: str, last_exit: str) -> None:
+        self.serial = serial
+        self.command = command
+        self.status = status
+        self.stderr = stderr
+        self.last_exit = last_exit
+        said = " / ".join(line.strip() for line in stderr.strip().splitlines()
+                          if line.strip() and not line.lstrip().startswith("at "))[:300]
+        super().__init__(
+            f"[{serial}] companion unreachable: {command!r} exited {status} with {said!r} "
+            f"although the app is installed: its process dies before it publishes its provider "
+            f"(latest exit: {last_exit}); see `adb shell dumpsys activity exit-info <package>`")
 
 
 class CompanionResponseError(CompanionError):

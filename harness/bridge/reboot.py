@@ -150,4 +150,7 @@ def reboot(device: "Device", timeout: float = 120.0) -> BootState:
     before = read_boot_count(device, timeout=min(PROBE_TIMEOUT_S, timeout))
     log.info("[%s] rebooting (boot count %s)", device.serial, before)
     request_reboot(device, timeout=min(REBOOT_REQUEST_TIMEOUT_S, timeout))
-    return wait_until_ready(device, before, timeout=max(0.1, end - time.monotonic()))
+    try:
+        return wait_until_ready(device, before, timeout=max(0.1, end - time.monotonic()))
+    except BootTimeoutError as e:  # name the reboot's whole bound, not what was left of it
+        raise BootTimeoutError(device.serial, timeout, e.last_state) from None

@@ -22,15 +22,17 @@ from types import FrameType
 from typing import Any, TextIO
 
 from harness.cli.common import add_server_options
-from harness.errors import EXIT_DEVICE, EXIT_FAILED, EXIT_USAGE, HarnessError, SpecError
+from harness.errors import EXIT_DEVICE, EXIT_FAILED, EXIT_USAGE, CompanionNotInstalledError, HarnessError, SpecError
 from harness.report.writer import write_report
 from harness.runner.clock import Clock, RealTime, VirtualTime
 from harness.runner.keywords import compile_keywords
 from harness.runner.provision import provide_device
 from harness.runner.result import RunResult, SpecResult, Verdict
 from harness.runner.runner import Progress, SpecRunner, new_run
-from harness.runner.session import Session
+from harness.runner.session import REBOOT_TIMEOUT_S, Session
 from harness.runner.steps import describe
+from harness.runner.trouble import not_run, unreachable_companion
+from harness.spec.durations import DurationSyntaxError, parse_duration_ms
 from harness.spec.loader import find_spec_files, parse_spec_file
 from harness.spec.model import Spec
 
@@ -55,11 +57,25 @@ def register(subparsers: Any) -> None:
                    help="only specs whose name or file matches EXPR (words, and, or, not, parentheses)")
     p.add_argument("--report", metavar="DIR", default=DEFAULT_REPORT_DIR,
                    help=f"directory for results.json and report.html (default: {DEFAULT_REPORT_DIR})")
+    p.add_argument("--reboot-timeout", metavar="DURATION", type=_duration_s, default=REBOOT_TIMEOUT_S,
+                   help="how long a reboot step may take until the device is back, boot completed and the "
+                        f"package manager answers (default {REBOOT_TIMEOUT_S:g}s; e.g. 90s, 5m)")
     p.add_argument("--clock", choices=["auto", "virtual", "real"], default="auto",
                    help="how waits pass: virtual time (vdev advance; the virtual device's default) or real "
                         "time with the journal streamed from logcat (a real device's default)")
     add_server_options(p)
     p.set_defaults(func=run)
+
+
+def _duration_s(text: str) -> float:
+    """``--reboot-timeout`` values: a spec duration (``90s``, ``5m``), in seconds."""
+    try:
+        ms = parse_duration_ms(text)
+    except DurationSyntaxError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+    if ms <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0s")
+    return ms / 1000
 
 
 # ---------------------------------------------------------------- loading
@@ -126,6 +142,8 @@ class Terminal:
             self.out.write(line + "\n" + _indent(r.failure_text()) + "\n")
         elif r.verdict in (Verdict.SKIPPED, Verdict.ERROR):
             self.out.write(f"{line}: {r.reason}\n")
+            if r.verdict is Verdict.ERROR and r.restored:
+                self.out.write("        device state restored\n")
         else:
             self.out.write(line + "\n")
         for problem in r.restore_problems:
@@ -193,10 +211,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         err.flush()
 
     started = time.monotonic()
+    session: Session | None = None
     try:
         with provide_device(args.device, adb_host=args.adb_host, adb_port=args.adb_port,
                             virtual=args.virtual, on_virtual=announce) as provided:
             session = Session(provided.device)
+            session.reboot_timeout_s = args.reboot_timeout
             clock = _make_clock(args.clock)
             if clock is not None:
                 session.clock = clock
@@ -206,7 +226,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
                       f"{session.device.serial} (API {session.api_level}"
                       f"{', virtual device' if session.virtual else ''}); report in {report_dir}/\n")
             err.flush()
-            session.companion.connect()
+            try:
+                session.companion.connect()
+            except CompanionNotInstalledError as e:  # installed but crash-looping is another matter
+                raise unreachable_companion(session, e) from e
 
             def progress(p: Progress) -> None:
                 term(p)
@@ -214,12 +237,21 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
                     write_report(run_result if p.result in run_result.specs else _with(run_result, p.result),
                                  report_dir)
 
-            SpecRunner(session, progress=progress).run(specs, run_result)
+            runner = SpecRunner(session, progress=progress)
+            runner.run(specs, run_result)
+            if runner.device_lost is not None:
+                left = sum(1 for r in run_result.specs if r.reason.startswith("not run: "))
+                err.write(f"harness: error: device {session.device.serial} went away ({runner.device_lost}); "
+                          f"{left} spec{'s' if left != 1 else ''} not run\n")
     except KeyboardInterrupt:
         run_result.interrupted = True
         err.write("\nharness: interrupted: the device was restored; partial report written\n")
     except HarnessError as e:
         err.write(f"harness: error: {e}\n")
+        if session is not None:  # the device was chosen: record every spec not run, never drop them
+            recorded = {(r.path, r.name) for r in run_result.specs}
+            run_result.specs += [not_run(spec, session, f"not run: {e}") for spec in specs
+                                 if (str(spec.path), spec.name) not in recorded]
         run_result.host_duration_s = time.monotonic() - started
         write_report(run_result, report_dir)
         return e.exit_status

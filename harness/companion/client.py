@@ -137,8 +137,8 @@ def parse_call_output(
         # Only without an answer: an answer may quote any text (an echoed task id, say).
         if NOT_FOUND_TEXT in both:
             raise CompanionNotInstalledError(
-                f"{prefix}companion app is not installed (no provider {AUTHORITY}); {INSTALL_HINT}"
-            )
+                f"{prefix}companion app is not installed (no provider {AUTHORITY}); {INSTALL_HINT}",
+                command=command, stderr=stderr, status=status)
         if ACCESS_ERROR_TEXT in both:
             raise CompanionError(f"{prefix}companion {name}: the provider failed: {_tail(stderr or stdout)}")
         if status != 0:

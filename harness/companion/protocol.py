@@ -29,17 +29,21 @@ JOURNAL_TAG = "HarnessJournal"
 # "params for alarm"); dumpsys alarm names the alarm by it: ``tag=*walarm*:ACTION`` / ``*alarm*:ACTION``.
 ALARM_ACTION_PREFIX = "dev.harness.companion.action.ALARM."
 
+# The Activity's intent extra naming a runtime permission to request (docs/companion-protocol.md, "The Activity").
+EXTRA_REQUEST_PERMISSION = f"{PACKAGE}.REQUEST_PERMISSION"
+
 EVENTS_LIMIT_MAX = 1000
 EVENTS_LIMIT_DEFAULT = 200
 
 __all__ = [
-    "ALARM_ACTION_PREFIX", "AUTHORITY", "AlarmMethod", "AlarmParams", "AlarmType", "BackoffPolicy", "Behavior",
-    "CancelResult",
-    "CoroutineParams", "Event", "EventMechanism", "EventPage", "ForegroundParams", "ForegroundType",
-    "HelloInfo", "JOURNAL_TAG", "JobNetwork", "JobParams", "Mechanism", "Method", "OnStop", "OutOfQuota",
-    "Outcome", "PACKAGE", "PROTOCOL_MAJOR", "PROTOCOL_MINOR", "RpcErrorCode", "RpcErrorInfo",
-    "ScheduleResult", "Task", "TaskInfo", "TaskList", "TaskState", "URI", "UniquePolicy", "WorkKind",
-    "WorkNetwork", "WorkParams", "alarm_action", "alarm_task_of_action", "protocol_field", "rpc_error_from_json",
+    "alarm_action", "ALARM_ACTION_PREFIX", "alarm_task_of_action", "AlarmMethod", "AlarmParams", "AlarmType",
+    "AUTHORITY", "BackoffPolicy", "Behavior", "CancelResult", "CoroutineParams", "Event", "EventKind",
+    "EventMechanism", "EventPage", "EVENTS_LIMIT_DEFAULT", "EVENTS_LIMIT_MAX", "EXTRA_REQUEST_PERMISSION",
+    "ForegroundParams", "ForegroundType", "HelloInfo", "JobNetwork", "JobParams", "JOURNAL_TAG", "Mechanism",
+    "Method", "ONE_TIME_UNIQUE_POLICIES", "OnStop", "Outcome", "OutOfQuota", "PACKAGE", "PERIODIC_UNIQUE_POLICIES",
+    "protocol_field", "PROTOCOL_MAJOR", "PROTOCOL_MINOR", "REPEATING_ALARM_METHODS", "rpc_error_from_json",
+    "RpcErrorCode", "RpcErrorInfo", "ScheduleResult", "StopReason", "Task", "TaskInfo", "TaskList", "TaskState",
+    "UniquePolicy", "URI", "WorkKind", "WorkNetwork", "WorkParams",
 ]
 
 
@@ -103,6 +107,52 @@ class EventMechanism(str, enum.Enum):
     BOOT = "boot"
 
 
+class EventKind(str, enum.Enum):
+    """Journal event kinds (docs/companion-protocol.md, "Kinds")."""
+
+    SCHEDULED = "scheduled"
+    SCHEDULE_FAILED = "schedule_failed"
+    CANCELLED = "cancelled"
+    STARTED = "started"
+    WORK_STARTED = "work_started"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    FOREGROUND = "foreground"
+    FIRED = "fired"
+    CRASHED = "crashed"
+    PROCESS_START = "process_start"
+    ACTIVITY = "activity"
+    LOCKED_BOOT_COMPLETED = "locked_boot_completed"
+    BOOT_COMPLETED = "boot_completed"
+    PACKAGE_REPLACED = "package_replaced"
+    TIME_SET = "time_set"
+
+
+class StopReason(str, enum.Enum):
+    """An event's ``stop_reason``: JobParameters.STOP_REASON_* and WorkInfo.STOP_REASON_* without prefix."""
+
+    UNDEFINED = "UNDEFINED"
+    CANCELLED_BY_APP = "CANCELLED_BY_APP"
+    PREEMPT = "PREEMPT"
+    TIMEOUT = "TIMEOUT"
+    DEVICE_STATE = "DEVICE_STATE"
+    CONSTRAINT_BATTERY_NOT_LOW = "CONSTRAINT_BATTERY_NOT_LOW"
+    CONSTRAINT_CHARGING = "CONSTRAINT_CHARGING"
+    CONSTRAINT_CONNECTIVITY = "CONSTRAINT_CONNECTIVITY"
+    CONSTRAINT_DEVICE_IDLE = "CONSTRAINT_DEVICE_IDLE"
+    CONSTRAINT_STORAGE_NOT_LOW = "CONSTRAINT_STORAGE_NOT_LOW"
+    QUOTA = "QUOTA"
+    BACKGROUND_RESTRICTION = "BACKGROUND_RESTRICTION"
+    APP_STANDBY = "APP_STANDBY"
+    USER = "USER"
+    SYSTEM_PROCESSING = "SYSTEM_PROCESSING"
+    ESTIMATED_APP_LAUNCH_TIME_CHANGED = "ESTIMATED_APP_LAUNCH_TIME_CHANGED"
+    # WorkInfo only
+    NOT_STOPPED = "NOT_STOPPED"
+    UNKNOWN = "UNKNOWN"
+    FOREGROUND_SERVICE_TIMEOUT = "FOREGROUND_SERVICE_TIMEOUT"
+
+
 class TaskState(str, enum.Enum):
     SCHEDULED = "scheduled"
     RUNNING = "running"
@@ -115,6 +165,7 @@ class Outcome(str, enum.Enum):
     SUCCESS = "success"
     FAILURE = "failure"
     RETRY = "retry"
+    CRASH = "crash"  # the app crashes where the run would end (journals `crashed`, the process dies)
 
 
 class OnStop(str, enum.Enum):
@@ -162,6 +213,12 @@ class UniquePolicy(str, enum.Enum):
     CANCEL_AND_REENQUEUE = "cancel_and_reenqueue"
 
 
+# The unique_policy values each kind of work accepts (ExistingWorkPolicy / ExistingPeriodicWorkPolicy), in the
+# order the app lists them when it refuses one.
+ONE_TIME_UNIQUE_POLICIES = (UniquePolicy.REPLACE, UniquePolicy.KEEP, UniquePolicy.APPEND, UniquePolicy.APPEND_OR_REPLACE)
+PERIODIC_UNIQUE_POLICIES = (UniquePolicy.KEEP, UniquePolicy.UPDATE, UniquePolicy.CANCEL_AND_REENQUEUE)
+
+
 class AlarmType(str, enum.Enum):
     RTC = "rtc"
     RTC_WAKEUP = "rtc_wakeup"
@@ -178,6 +235,9 @@ class AlarmMethod(str, enum.Enum):
     SET_REPEATING = "set_repeating"
     SET_INEXACT_REPEATING = "set_inexact_repeating"
     SET_ALARM_CLOCK = "set_alarm_clock"
+
+
+REPEATING_ALARM_METHODS = (AlarmMethod.SET_REPEATING, AlarmMethod.SET_INEXACT_REPEATING)
 
 
 class ForegroundType(str, enum.Enum):

@@ -32,8 +32,6 @@ _BATCH = re.compile(r"^\s*Batch\{")
 
 TAG_PREFIXES = ("*walarm*:", "*alarm*:")  # Alarm.makeTag: wakeup / non-wakeup
 
-TYPE_NAMES = {0: "RTC_WAKEUP", 1: "RTC", 2: "ELAPSED_WAKEUP", 3: "ELAPSED"}
-
 
 @dataclass
 class AlarmRecord:

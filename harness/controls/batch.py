@@ -117,6 +117,12 @@ def _chunks(commands: Sequence[Command], limit: int) -> list[list[Command]]:
     return [g for g in groups if g]
 
 
+def describe_commands(commands: Sequence[Command], limit: int = 240) -> str:
+    """The commands of a batch as one shell line (``a ; b``), cut at ``limit`` characters."""
+    text = " ; ".join(quote_argv(argv) for argv in commands)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def run_batch(device: "Device", commands: Sequence[Command], *, timeout: float = DEFAULT_TIMEOUT_S,
               check: bool = False) -> list[ShellResult]:
     """Run the commands in order in as few round trips as fit; one ShellResult per command.
@@ -130,7 +136,12 @@ def run_batch(device: "Device", commands: Sequence[Command], *, timeout: float =
     else:
         for group in _chunks(commands, MAX_SCRIPT_BYTES - 256):
             marker = new_marker()
-            raw = device.shell_script(batch_script(group, marker), timeout=timeout)
+            try:
+                raw = device.shell_script(batch_script(group, marker), timeout=timeout)
+            except DeviceDisconnectedError as e:  # name the commands, not the marker script
+                raise DeviceDisconnectedError(
+                    f"device went away during {describe_commands(group)!r}: the connection closed "
+                    "without an exit status", device.serial) from e
             split = split_batch_output(raw.stdout, raw.stderr, marker, len(group))
             if split is None:
                 raise DeviceDisconnectedError(

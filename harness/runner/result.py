@@ -159,6 +159,7 @@ class SpecResult:
     failures: list[FailureDetail] = field(default_factory=list)
     round_trips: int = 0
     restore_problems: list[str] = field(default_factory=list)
+    restored: bool | None = None  # True: restore ran, nothing left; False: see restore_problems; None: not needed
 
     @property
     def location(self) -> str:
@@ -186,6 +187,7 @@ class SpecResult:
             "samples": [s.to_json() for s in self.samples],
             "failures": [f.to_json() for f in self.failures],
             "restore_problems": self.restore_problems,
+            "restored": self.restored,
         }
 
 

@@ -28,13 +28,14 @@ from harness import __version__
 from harness.companion.client import parse_call_output
 from harness.companion.protocol import Method
 from harness.controls.guard import DeviceStateGuard, StateKind
-from harness.errors import CompanionRpcError, HarnessError
+from harness.errors import CompanionNotInstalledError, CompanionRpcError, HarnessError
 from harness.runner import steps as steps_mod
 from harness.runner.expectations import Observation, check_all, events_around, state_anchor_key
 from harness.runner.probes import PlatformState, StateQuery
 from harness.runner.result import FailureDetail, RunResult, SpecResult, StepRecord, StepStatus, Verdict
 from harness.runner.session import Session
 from harness.runner.timeline import Moment, event_after
+from harness.runner.trouble import device_gone, not_run, unreachable_companion
 from harness.spec.model import (
     AirplaneStep,
     BatteryStep,
@@ -190,6 +191,7 @@ class SpecRunner:
         self.session = session
         self.progress = progress or (lambda p: None)
         self.last_result: SpecResult | None = None
+        self.device_lost: str | None = None  # why the device is gone (set by the spec it vanished in)
 
     # ------------------------------------------------------------ many specs
     def run(self, specs: Iterable[Spec], run: RunResult | None = None) -> RunResult:
@@ -197,9 +199,14 @@ class SpecRunner:
         run = run or new_run(self.session)
         started = time.monotonic()
         try:
-            for spec in specs:
+            pending = list(specs)
+            while pending:
+                spec = pending.pop(0)
                 self.last_result = None
                 run.specs.append(self.run_spec(spec))
+                if self.device_lost is not None:
+                    self._not_run(pending, run, spec)
+                    break
         except KeyboardInterrupt:
             run.interrupted = True
             if self.last_result is not None and self.last_result not in run.specs:
@@ -208,6 +215,15 @@ class SpecRunner:
         finally:
             run.host_duration_s += time.monotonic() - started
         return run
+
+    def _not_run(self, pending: list[Spec], run: RunResult, lost_in: Spec) -> None:
+        """The device is gone: every spec left is recorded as ERROR (not run), with the reason."""
+        reason = (f"not run: device {self.session.device.serial} went away during spec {lost_in.name!r} "
+                  f"({self.device_lost})")
+        for spec in pending:
+            result = not_run(spec, self.session, reason)
+            run.specs.append(result)
+            self.progress(Progress("spec_end", spec, result=result))
 
     # ------------------------------------------------------------ one spec
     def run_spec(self, spec: Spec) -> SpecResult:
@@ -248,8 +264,10 @@ class SpecRunner:
         except steps_mod.SpecSkip as e:
             result.verdict, result.reason = Verdict.SKIPPED, str(e)
         except HarnessError as e:
-            result.verdict, result.reason = Verdict.ERROR, _where(spec, result) + str(e)
-            log.info("spec %s: %s", spec.name, e)
+            error: HarnessError = unreachable_companion(s, e) if isinstance(e, CompanionNotInstalledError) else e
+            result.verdict, result.reason = Verdict.ERROR, _where(spec, result) + str(error)
+            self.device_lost = device_gone(s, error)
+            log.info("spec %s: %s", spec.name, error)
         except KeyboardInterrupt as e:
             result.verdict, result.reason = Verdict.ERROR, "interrupted (Ctrl-C / SIGTERM); the device was restored"
             interrupted = e
@@ -338,6 +356,14 @@ class SpecRunner:
     def _cleanup(self, spec: Spec, guard: DeviceStateGuard, original_config: dict[str, Any] | None,
                  result: SpecResult) -> None:
         s = self.session
+        if self.device_lost is not None:  # nothing to restore on: say what the device was left with
+            kinds = sorted(k.value for k in guard_kinds(spec))
+            result.restore_problems.append(
+                f"device {s.device.serial} is gone ({self.device_lost}): nothing was restored"
+                + (f"; it may keep what the spec set ({', '.join(kinds)})" if kinds else ""))
+            result.restored = False
+            log.info("[%s] after %s: %s", s.device.serial, spec.name, result.restore_problems[-1])
+            return
         ui_steps.close_screen(s)  # stop the uiautomator2 server a screen step started
         try:
             s.end_spec()
@@ -350,8 +376,11 @@ class SpecRunner:
                 s.companion.configure(**{k: v for k, v in original_config.items()
                                          if k == "reregister_alarms_on_boot"})
             s.companion.cancel_all()
+        except CompanionNotInstalledError as e:
+            result.restore_problems.append(f"companion: {unreachable_companion(s, e)}")
         except (HarnessError, CompanionRpcError) as e:
             result.restore_problems.append(f"companion: {e}")
+        result.restored = not result.restore_problems
         if result.restore_problems:
             log.error("[%s] after %s, not restored: %s", s.device.serial, spec.name,
                       "; ".join(result.restore_problems))

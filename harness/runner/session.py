@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STEP_TIMEOUT_S = 60.0
+REBOOT_TIMEOUT_S = 180.0  # a reboot step's bound: online, boot completed, package manager up (`--reboot-timeout`)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Session:
         self.platform_ids: dict[str, dict[str, Any]] = {}
         self.start_config: dict[str, Any] = {}
         self.wifi_networks: list[str] | None = None  # saved Wi-Fi network ids (metered steps), listed once
+        self.reboot_timeout_s = REBOOT_TIMEOUT_S
 
     def __repr__(self) -> str:
         return f"Session({self.device.serial!r}, {'virtual' if self.virtual else 'real'}, API {self.api_level})"

@@ -71,8 +71,6 @@ log = logging.getLogger(__name__)
 
 Commands = list[list[str]]
 
-REBOOT_TIMEOUT_S = 180.0
-
 
 class StepError(HarnessError):
     """A step could not be carried out (the device or the app refused it)."""
@@ -278,7 +276,7 @@ def _commands(build: Callable[[Any, StepContext], Commands], texts: Sequence[str
 
 def _reboot(step: RebootStep, ctx: StepContext) -> None:
     session = ctx.session
-    state = session.device.reboot(timeout=REBOOT_TIMEOUT_S)
+    state = session.device.reboot(timeout=session.reboot_timeout_s)  # BootTimeoutError when it never finishes
     ctx.notes.append(f"boot {state.boot_count}" if state.boot_count is not None else "rebooted")
     session.clock.after_reboot(session)
 

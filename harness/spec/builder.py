@@ -331,7 +331,7 @@ class SpecBuilder:
             backoff_policy=self.opt_enum(m.BackoffPolicy, raw, "backoff_policy"),
             backoff_delay=self.opt_duration(raw, "backoff_delay", path),
             expedited=raw.get("expedited"),
-            out_of_quota=self.opt_enum(m.OutOfQuotaPolicy, raw, "out_of_quota"),
+            out_of_quota=self.opt_enum(m.OutOfQuota, raw, "out_of_quota"),
             unique_name=raw.get("unique_name"),
             unique_policy=policy,
             after=tuple(raw["after"]) if raw.get("after") is not None else None,

@@ -16,6 +16,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
+from harness.companion.protocol import (  # the companion protocol's vocabulary, used by specs as is
+    ONE_TIME_UNIQUE_POLICIES,
+    PERIODIC_UNIQUE_POLICIES,
+    REPEATING_ALARM_METHODS,
+    AlarmMethod,
+    AlarmType,
+    BackoffPolicy,
+    EventKind,
+    EventMechanism,
+    ForegroundType,
+    JobNetwork,
+    Mechanism,
+    OnStop,
+    OutOfQuota,
+    Outcome,
+    StopReason,
+    UniquePolicy,
+    WorkKind,
+    WorkNetwork,
+)
 from harness.spec.durations import Duration
 
 
@@ -38,164 +58,11 @@ NO_MARK = SourceMark("<unknown>", 0, 0)
 
 # ---------------------------------------------------------------- enums
 
-class Mechanism(enum.Enum):
-    """A task's scheduling mechanism (the companion's ``mechanism``)."""
-
-    JOB = "job"
-    WORK = "work"
-    ALARM = "alarm"
-    FOREGROUND = "foreground"
-    COROUTINE = "coroutine"
-
-
-class EventMechanism(enum.Enum):
-    """The ``mechanism`` of a journal event: a task mechanism, or ``app`` / ``boot``."""
-
-    JOB = "job"
-    WORK = "work"
-    ALARM = "alarm"
-    FOREGROUND = "foreground"
-    COROUTINE = "coroutine"
-    APP = "app"
-    BOOT = "boot"
-
-
-class EventKind(enum.Enum):
-    """Journal event kinds (docs/companion-protocol.md, "Kinds")."""
-
-    SCHEDULED = "scheduled"
-    SCHEDULE_FAILED = "schedule_failed"
-    CANCELLED = "cancelled"
-    STARTED = "started"
-    WORK_STARTED = "work_started"
-    FINISHED = "finished"
-    STOPPED = "stopped"
-    FOREGROUND = "foreground"
-    FIRED = "fired"
-    PROCESS_START = "process_start"
-    ACTIVITY = "activity"
-    LOCKED_BOOT_COMPLETED = "locked_boot_completed"
-    BOOT_COMPLETED = "boot_completed"
-    PACKAGE_REPLACED = "package_replaced"
-    TIME_SET = "time_set"
-
-
-class StopReason(enum.Enum):
-    """Stop reason names: JobParameters.STOP_REASON_* and WorkInfo.STOP_REASON_* without prefix."""
-
-    UNDEFINED = "UNDEFINED"
-    CANCELLED_BY_APP = "CANCELLED_BY_APP"
-    PREEMPT = "PREEMPT"
-    TIMEOUT = "TIMEOUT"
-    DEVICE_STATE = "DEVICE_STATE"
-    CONSTRAINT_BATTERY_NOT_LOW = "CONSTRAINT_BATTERY_NOT_LOW"
-    CONSTRAINT_CHARGING = "CONSTRAINT_CHARGING"
-    CONSTRAINT_CONNECTIVITY = "CONSTRAINT_CONNECTIVITY"
-    CONSTRAINT_DEVICE_IDLE = "CONSTRAINT_DEVICE_IDLE"
-    CONSTRAINT_STORAGE_NOT_LOW = "CONSTRAINT_STORAGE_NOT_LOW"
-    QUOTA = "QUOTA"
-    BACKGROUND_RESTRICTION = "BACKGROUND_RESTRICTION"
-    APP_STANDBY = "APP_STANDBY"
-    USER = "USER"
-    SYSTEM_PROCESSING = "SYSTEM_PROCESSING"
-    ESTIMATED_APP_LAUNCH_TIME_CHANGED = "ESTIMATED_APP_LAUNCH_TIME_CHANGED"
-    # WorkInfo only
-    NOT_STOPPED = "NOT_STOPPED"
-    UNKNOWN = "UNKNOWN"
-    FOREGROUND_SERVICE_TIMEOUT = "FOREGROUND_SERVICE_TIMEOUT"
-
-
 class ThreadKind(enum.Enum):
     """Where a callback ran: the main thread, or any other thread."""
 
     MAIN = "main"
     NOT_MAIN = "not_main"
-
-
-class Outcome(enum.Enum):
-    SUCCESS = "success"
-    FAILURE = "failure"
-    RETRY = "retry"
-
-
-class OnStop(enum.Enum):
-    RESCHEDULE = "reschedule"
-    DROP = "drop"
-
-
-class BackoffPolicy(enum.Enum):
-    LINEAR = "linear"
-    EXPONENTIAL = "exponential"
-
-
-class JobNetwork(enum.Enum):
-    NONE = "none"
-    ANY = "any"
-    UNMETERED = "unmetered"
-    NOT_ROAMING = "not_roaming"
-    CELLULAR = "cellular"
-
-
-class WorkNetwork(enum.Enum):
-    NONE = "none"
-    CONNECTED = "connected"
-    UNMETERED = "unmetered"
-    NOT_ROAMING = "not_roaming"
-    METERED = "metered"
-
-
-class WorkKind(enum.Enum):
-    ONE_TIME = "one_time"
-    PERIODIC = "periodic"
-
-
-class OutOfQuotaPolicy(enum.Enum):
-    RUN_AS_NON_EXPEDITED = "run_as_non_expedited"
-    DROP = "drop"
-
-
-class UniquePolicy(enum.Enum):
-    REPLACE = "replace"
-    KEEP = "keep"
-    APPEND = "append"
-    APPEND_OR_REPLACE = "append_or_replace"
-    UPDATE = "update"
-    CANCEL_AND_REENQUEUE = "cancel_and_reenqueue"
-
-
-ONE_TIME_UNIQUE_POLICIES = frozenset(
-    {UniquePolicy.REPLACE, UniquePolicy.KEEP, UniquePolicy.APPEND, UniquePolicy.APPEND_OR_REPLACE})
-PERIODIC_UNIQUE_POLICIES = frozenset(
-    {UniquePolicy.KEEP, UniquePolicy.UPDATE, UniquePolicy.CANCEL_AND_REENQUEUE})
-
-
-class AlarmType(enum.Enum):
-    RTC = "rtc"
-    RTC_WAKEUP = "rtc_wakeup"
-    ELAPSED = "elapsed"
-    ELAPSED_WAKEUP = "elapsed_wakeup"
-
-
-class AlarmMethod(enum.Enum):
-    SET = "set"
-    SET_WINDOW = "set_window"
-    SET_EXACT = "set_exact"
-    SET_AND_ALLOW_WHILE_IDLE = "set_and_allow_while_idle"
-    SET_EXACT_AND_ALLOW_WHILE_IDLE = "set_exact_and_allow_while_idle"
-    SET_REPEATING = "set_repeating"
-    SET_INEXACT_REPEATING = "set_inexact_repeating"
-    SET_ALARM_CLOCK = "set_alarm_clock"
-
-
-REPEATING_ALARM_METHODS = frozenset({AlarmMethod.SET_REPEATING, AlarmMethod.SET_INEXACT_REPEATING})
-EXACT_ALARM_METHODS = frozenset({
-    AlarmMethod.SET_EXACT, AlarmMethod.SET_EXACT_AND_ALLOW_WHILE_IDLE, AlarmMethod.SET_ALARM_CLOCK})
-
-
-class ForegroundType(enum.Enum):
-    DATA_SYNC = "dataSync"
-    SHORT_SERVICE = "shortService"
-    SPECIAL_USE = "specialUse"
 
 
 class DozeMode(enum.Enum):
@@ -371,7 +238,7 @@ class WorkParams:
     backoff_policy: BackoffPolicy | None = None
     backoff_delay: Duration | None = None
     expedited: bool | None = None
-    out_of_quota: OutOfQuotaPolicy | None = None
+    out_of_quota: OutOfQuota | None = None
     unique_name: str | None = None
     unique_policy: UniquePolicy | None = None
     after: tuple[str, ...] | None = None

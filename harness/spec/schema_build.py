@@ -29,7 +29,6 @@ WITHIN_PATTERN = r"^\s*(\d+\s*(ms|d|h|m|s)\s*)+(\s*after\s+\S+\s*)?$"
 # Steps that take no argument (written as a bare word, `key:` or `key: {}`).
 ARGLESS_STEPS = ["cancel_all", "launch", "home", "swipe_from_recents", "kill", "force_stop", "reboot",
                  "accept_notification_permission", "allow_ignore_battery_optimizations"]
-STATE_CHECKS = [c.value for c in m.StateCheck]
 WINDOW_KEYS = ["after", "before", "between", "within"]
 
 
@@ -107,7 +106,7 @@ def _defs() -> dict[str, Any]:
         "backoff_policy": backoff_policy,
         "backoff_delay": _dur("setBackoffCriteria delay"),
         "expedited": _bool("setExpedited"),
-        "out_of_quota": _enum(m.OutOfQuotaPolicy, "OutOfQuotaPolicy"),
+        "out_of_quota": _enum(m.OutOfQuota, "OutOfQuotaPolicy"),
         "unique_name": {"type": "string", "minLength": 1, "description": "enqueueUniqueWork name"},
         "unique_policy": _enum(m.UniquePolicy, "ExistingWorkPolicy / ExistingPeriodicWorkPolicy"),
         "after": {"type": "array", "items": _ref("taskId"), "minItems": 1, "uniqueItems": True,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from harness.companion.protocol import PACKAGE
 from harness.controls import appops, doze
 from harness.controls.app import MAIN_ACTIVITY, component
+from harness.companion.protocol import EXTRA_REQUEST_PERMISSION
 from harness.controls.base import run
 from harness.errors import UiActionError, UiElementNotFoundError
 from harness.ui.labels import app_label
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 P_POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
-EXTRA_REQUEST_PERMISSION = "dev.harness.companion.REQUEST_PERMISSION"
 ACTION_REQUEST_IGNORE_BATTERY_OPTIMIZATIONS = "android.settings.REQUEST_IGNORE_BATTERY_OPTIMIZATIONS"
 HIGH_POWER_TITLE = "Let app always run in background?"
 NOTIFICATION_PERMISSION_API = 33

@@ -25,6 +25,7 @@ from harness.ui.session import DEFAULT_WAIT_S, UiSession, available, connect
 
 if TYPE_CHECKING:
     from harness.bridge.device import Device
+    from harness.runner.steps import StepContext
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +97,8 @@ def close_screen(session: Any) -> None:
         drv.close()
 
 
-def _execute(step: m.Step, ctx: Any) -> None:
-    account = driver_for(ctx.session).run(step)
-    notes = getattr(ctx, "notes", None)
-    if isinstance(notes, list):
-        notes.append(account)
+def _execute(step: m.Step, ctx: StepContext) -> None:
+    ctx.notes.append(driver_for(ctx.session).run(step))
 
 
 def runner_executors(previous: Mapping[type[m.Step], Callable[[Any, Any], None]] | None = None

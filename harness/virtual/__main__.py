@@ -45,6 +45,7 @@ async def _serve(args: argparse.Namespace) -> int:
         log.error("%s", e)
         print(f"harness.virtual: {e}", file=sys.stderr)
         return 2
+    server.faults.on_death = _die  # `vdev die-after`: the whole process vanishes, as a device losing power
     await server.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -54,6 +55,12 @@ async def _serve(args: argparse.Namespace) -> int:
             ready.write(json.dumps({"port": server.port, "pid": os.getpid(), "serial": server.serial}) + "\n")
     await server.wait_stopped()
     return 0
+
+
+def _die(argv: list[str]) -> None:
+    log.warning("vdev die-after: killing this device process (SIGKILL) at command %r", argv)
+    logging.shutdown()
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from harness.virtual.adb.connection import AdbConnection
 from harness.virtual.adb.packets import DEVICE_FEATURES
 from harness.virtual.adb.service import ServiceContext
 from harness.virtual.commands import build_registry
+from harness.virtual.faults import DeviceFaults
 from harness.virtual.model.device import DeviceModel
 from harness.virtual.shell.registry import CommandRegistry
 
@@ -66,7 +67,9 @@ class VirtualDeviceServer:
         self._connections: set[AdbConnection] = set()
         self._reboot_task: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
-        self.context = ServiceContext(model, self.registry, self.request_reboot)
+        self.faults = DeviceFaults()
+        self.faults.on_death = self.die
+        self.context = ServiceContext(model, self.registry, self.request_reboot, faults=self.faults)
 
     @property
     def serial(self) -> str:
@@ -122,6 +125,19 @@ class VirtualDeviceServer:
         finally:
             self._connections.discard(conn)
 
+    # ------------------------------------------------------------------ faults (harness/virtual/faults.py)
+    def die(self, argv: list[str]) -> None:
+        """``vdev die-after``: vanish now. Every connection is dropped and nothing listens any more.
+
+        ``python -m harness.virtual`` replaces this with a SIGKILL of the whole process.
+        """
+        log.warning("device %s dies at %r: dropping %d connection(s)", self.serial, argv, len(self._connections))
+        self._close_listener()
+        for conn in list(self._connections):
+            conn.abort()
+        self._connections.clear()
+        self._stopped.set()
+
     # ------------------------------------------------------------------ reboot
     def request_reboot(self) -> None:
         if self.rebooting:
@@ -136,6 +152,11 @@ class VirtualDeviceServer:
         self.model.shutdown()
         self.model.logcat.clear()  # logd's ring buffers live in RAM
         await asyncio.sleep(self.boot_delay)  # wall-clock time the device is unreachable (configured)
+        if self.faults.take_boot_hang():
+            self.model.boot_stuck()  # `vdev boot-hang`: back on adb, boot never completes
+            await self.start()
+            log.warning("reboot: back on %s but the boot hangs (sys.boot_completed=0)", self.serial)
+            return
         self.model.boot()
         await self.start()
         log.info("reboot: back on %s (boot count %d)", self.serial, self.model.clock.boot_count)

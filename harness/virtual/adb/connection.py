@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 
@@ -103,12 +102,16 @@ class AdbConnection:
         for stream in list(self._streams.values()):
             stream.on_remote_close()
         self._streams.clear()
-        with contextlib.suppress(Exception):
+        try:
             self._writer.close()
+        except (OSError, RuntimeError) as e:  # the transport or its loop is already gone
+            log.debug("closing the connection: %s", e)
 
     async def wait_closed(self, timeout: float) -> None:
-        with contextlib.suppress(Exception):
+        try:
             await asyncio.wait_for(self._writer.wait_closed(), timeout)
+        except (OSError, asyncio.TimeoutError) as e:  # reset by the peer, or still flushing at the deadline
+            log.debug("waiting for the connection to close: %s", e)
 
     # ------------------------------------------------------------------ dispatch
     def _dispatch(self, header: Header, data: bytes) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from harness.virtual.faults import DeviceFaults
 from harness.virtual.shell.interpreter import Interpreter
 from harness.virtual.shell.registry import CommandContext, CommandRegistry
 
@@ -22,9 +23,11 @@ class ServiceContext:
     registry: CommandRegistry
     request_reboot: Callable[[], None]
     uid: int = 2000  # adbd runs shell commands as the shell user
+    faults: DeviceFaults | None = None  # test hooks armed with `vdev die-after` / `vdev boot-hang`
 
     def command_context(self) -> CommandContext:
-        return CommandContext(self.model, uid=self.uid)
+        extra = {"faults": self.faults} if self.faults is not None else {}
+        return CommandContext(self.model, uid=self.uid, extra=extra)
 
     def interpreter(self) -> Interpreter:
         return Interpreter(self.registry, self.command_context())

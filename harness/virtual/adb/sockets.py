@@ -14,8 +14,7 @@ def route_socket(name: str, ctx: ServiceContext) -> tuple[ServiceHandler, str] |
     """The handler for an OPEN of a socket service, or None (refuse) when nothing listens."""
     if not (name.startswith("tcp:") or name.startswith("localabstract:")):
         return None
-    sockets = getattr(ctx.model, "sockets", None)
-    handler = sockets.lookup(name) if sockets is not None else None
+    handler = ctx.model.sockets.lookup(name)
     if handler is None:
         return None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.virtual.model.power import settle
+from harness.virtual.commands.common import settled
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, ShellResult
 
 HELP = """Alarm manager service (alarm) commands:
@@ -51,14 +51,5 @@ def dumpsys_alarm(ctx: CommandContext, argv: list[str]) -> ShellResult:
 
 
 def register(registry: CommandRegistry) -> None:
-    registry.register_service("cmd", "alarm", _settled(cmd_alarm))
+    registry.register_service("cmd", "alarm", settled(cmd_alarm))
     registry.register_service("dumpsys", "alarm", dumpsys_alarm)
-
-
-def _settled(handler):  # type: ignore[no-untyped-def]
-    """Run the handler, then fire whatever its change made due now."""
-    def run(ctx: CommandContext, argv: list[str]) -> ShellResult:
-        res = handler(ctx, argv)
-        settle(ctx.model)
-        return res
-    return run

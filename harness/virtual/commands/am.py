@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 
+from harness.virtual.commands.common import settled, without_user
 from harness.virtual.model.processes import LAUNCHER_PACKAGE, ProcState, ProcessRecord
 from harness.virtual.model.standby import parse_bucket
-from harness.virtual.model.power import settle
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, ShellResult
 
 log = logging.getLogger(__name__)
@@ -174,19 +174,6 @@ def am_broadcast(ctx: CommandContext, args: list[str]) -> ShellResult:
     return ShellResult.ok(out + "Broadcast completed: result=0\n")
 
 
-def _pkg_arg(rest: list[str]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for a in rest:
-        if skip:
-            skip = False
-        elif a == "--user":
-            skip = True
-        else:
-            out.append(a)
-    return out
-
-
 def am(ctx: CommandContext, argv: list[str]) -> ShellResult:
     args = argv[1:]
     if not args:
@@ -199,7 +186,7 @@ def am(ctx: CommandContext, argv: list[str]) -> ShellResult:
         return am_broadcast(ctx, rest)
     if verb in ("force-stop", "kill", "make-uid-idle", "set-inactive", "get-inactive", "set-standby-bucket",
                 "get-standby-bucket", "kill-all", "stop-app"):
-        pos = _pkg_arg(rest)
+        pos = without_user(rest)
         if verb == "kill-all":
             for r in list(m.processes.running()):
                 m.processes.kill_background(r.package)
@@ -332,16 +319,7 @@ def pidof(ctx: CommandContext, argv: list[str]) -> ShellResult:
 
 
 def register(registry: CommandRegistry) -> None:
-    registry.register("am", _settled(am))
-    registry.register_service("cmd", "activity", _settled(am))
+    registry.register("am", settled(am))
+    registry.register_service("cmd", "activity", settled(am))
     registry.register_service("dumpsys", "activity", dumpsys_activity)
     registry.register("pidof", pidof)
-
-
-def _settled(handler):  # type: ignore[no-untyped-def]
-    """Run the handler, then fire whatever its change made due now."""
-    def run(ctx: CommandContext, argv: list[str]) -> ShellResult:
-        res = handler(ctx, argv)
-        settle(ctx.model)
-        return res
-    return run

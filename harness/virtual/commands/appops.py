@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from harness.virtual.commands.common import settled, without_user
 from harness.virtual.model.packages import AppOpMode
-from harness.virtual.model.power import settle
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, ShellResult
 
 KNOWN_OPS = ("SCHEDULE_EXACT_ALARM", "RUN_ANY_IN_BACKGROUND", "RUN_IN_BACKGROUND", "WAKE_LOCK",
@@ -14,19 +14,6 @@ MODES = {"allow": AppOpMode.ALLOW, "ignore": AppOpMode.IGNORE, "deny": AppOpMode
          "4": AppOpMode.FOREGROUND}
 
 
-def _strip_user(args: list[str]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-        elif a in ("--user", "--uid"):
-            skip = a == "--user"
-        else:
-            out.append(a)
-    return out
-
-
 def _op(name: str) -> str | None:
     up = name.upper()
     if up.startswith("ANDROID:"):
@@ -35,7 +22,7 @@ def _op(name: str) -> str | None:
 
 
 def appops(ctx: CommandContext, argv: list[str]) -> ShellResult:
-    args = _strip_user(argv[1:])
+    args = without_user(argv[1:], bare=("--uid",))
     pk = ctx.model.packages
     if not args:
         return ShellResult.ok("AppOps service (appops) commands:\n  help\n  start\n  stop\n  set\n  get\n"
@@ -91,14 +78,5 @@ def appops(ctx: CommandContext, argv: list[str]) -> ShellResult:
 
 
 def register(registry: CommandRegistry) -> None:
-    registry.register("appops", _settled(appops))
-    registry.register_service("cmd", "appops", _settled(appops))
-
-
-def _settled(handler):  # type: ignore[no-untyped-def]
-    """Run the handler, then fire whatever its change made due now."""
-    def run(ctx: CommandContext, argv: list[str]) -> ShellResult:
-        res = handler(ctx, argv)
-        settle(ctx.model)
-        return res
-    return run
+    registry.register("appops", settled(appops))
+    registry.register_service("cmd", "appops", settled(appops))

@@ -98,6 +98,9 @@ def _call(ctx: CommandContext, opts: dict[str, str]) -> ShellResult:
     authority = _authority(opts["--uri"])
     if authority != PROVIDER_AUTHORITY:
         return _not_found(authority)
+    faults = ctx.extra.get("faults")
+    if faults is not None and ctx.model.companion.package in faults.crash_loop:
+        return _crash_loop(ctx, authority)
     try:
         answer = ctx.model.companion.provider_call(opts["--method"], opts.get("--arg"), ctx.uid)
     except ProviderNotFound:
@@ -105,6 +108,19 @@ def _call(ctx: CommandContext, opts: dict[str, str]) -> ShellResult:
     except CallerNotAllowed as e:
         return _provider_error(authority, CallerNotAllowed.exception, str(e))
     return ShellResult.ok(f"Result: Bundle[{{json={dumps(answer)}}}]\n")
+
+
+def _crash_loop(ctx: CommandContext, authority: str) -> ShellResult:
+    """``vdev crash-loop``: the app's process crashes, is started for the call and crashes again in
+    Application.onCreate before publishing its provider: the waiting ``content`` gets no provider."""
+    procs = ctx.model.processes
+    package = ctx.model.companion.package
+    if not ctx.model.packages.is_installed(package):
+        return _not_found(authority)
+    procs.kill(package, "crash")
+    procs.start(package, "content_provider")
+    procs.kill(package, "crash")
+    return _not_found(authority)
 
 
 def _query(ctx: CommandContext, opts: dict[str, str]) -> ShellResult:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from harness.virtual.commands.common import settled
 from harness.virtual.model import doze as dz
-from harness.virtual.model.alarms import format_duration, format_relative
 from harness.virtual.model.doze import DozeError
 from harness.virtual.model.standby import TEMP_ALLOWLIST_DEFAULT_MS
-from harness.virtual.model.power import settle
+from harness.virtual.model.timeutils import format_duration, format_relative
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, ShellResult
 
 HELP = """Device idle controller (deviceidle) commands:
@@ -234,14 +234,5 @@ def dumpsys_deviceidle(ctx: CommandContext, argv: list[str]) -> ShellResult:
 
 
 def register(registry: CommandRegistry) -> None:
-    registry.register_service("cmd", "deviceidle", _settled(deviceidle))
+    registry.register_service("cmd", "deviceidle", settled(deviceidle))
     registry.register_service("dumpsys", "deviceidle", dumpsys_deviceidle)
-
-
-def _settled(handler):  # type: ignore[no-untyped-def]
-    """Run the handler, then fire whatever its change made due now."""
-    def run(ctx: CommandContext, argv: list[str]) -> ShellResult:
-        res = handler(ctx, argv)
-        settle(ctx.model)
-        return res
-    return run

@@ -18,10 +18,11 @@ from harness.virtual.model.jobs import (
     RUNTIME_MIN_GUARANTEE_MS,
     JobScheduler,
 )
+from harness.virtual.model.packages import FIRST_APP_UID
 from harness.virtual.model.state import StandbyBucket
+from harness.virtual.model.timeutils import format_duration
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, ShellResult
 
-FIRST_APPLICATION_UID = 10000
 # uids allowed to use the privileged subcommands: root, and shell (holds CHANGE_APP_IDLE_STATE)
 PRIVILEGED_UIDS = (0, 1000, 2000)
 
@@ -32,35 +33,12 @@ def register(registry: CommandRegistry) -> None:
 
 
 # ---------------------------------------------------------------------- formatting helpers
-def format_duration(ms: int) -> str:
-    """android.util.TimeUtils.formatDuration(long)."""
-    if ms == 0:
-        return "0"
-    sign = "+" if ms > 0 else "-"
-    ms = abs(ms)
-    days, rem = divmod(ms, 86_400_000)
-    hours, rem = divmod(rem, 3_600_000)
-    minutes, rem = divmod(rem, 60_000)
-    seconds, millis = divmod(rem, 1000)
-    out = sign
-    started = False
-    for amount, unit in ((days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")):
-        if started or amount > 0:
-            out += f"{amount}{unit}"
-            started = True
-    return out + f"{millis}ms"
-
-
 def format_uid(uid: int) -> str:
     """UserHandle.formatUid."""
     user, app = divmod(uid, 100_000)
-    if app >= FIRST_APPLICATION_UID:
-        return f"u{user}a{app - FIRST_APPLICATION_UID}"
+    if app >= FIRST_APP_UID:
+        return f"u{user}a{app - FIRST_APP_UID}"
     return f"u{user}s{app}"
-
-
-def short_service(service: str) -> str:
-    return service
 
 
 def unique_id(js: JobStatus) -> str:

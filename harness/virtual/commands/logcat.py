@@ -191,12 +191,6 @@ def format_entry(entry: LogEntry, fmt: str) -> str:
     return "".join(f"{prefix}{line}{suffix}\n" for line in lines)
 
 
-def _render(entries: list[LogEntry], opts: LogcatOptions) -> tuple[str, int]:
-    chosen = [e for e in entries if opts.filter.accepts(e)]
-    text = "".join(format_entry(e, opts.fmt) for e in chosen)
-    return text, len(chosen)
-
-
 def logcat(ctx: CommandContext, argv: list[str]) -> ShellResult:
     args = argv[1:]
     env_tags = str(ctx.extra.get("env", {}).get("ANDROID_LOG_TAGS", "")).strip().strip("'\"").strip()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import posixpath
 
+from harness.virtual.commands.common import without_user
 from harness.virtual.model.files import FsError
 from harness.virtual.model.packages import InstallFailure, PackageInfo
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, ShellResult
@@ -68,21 +69,8 @@ def pm(ctx: CommandContext, argv: list[str]) -> ShellResult:
     return ShellResult.error(f"Unknown command: {verb}", 255)
 
 
-def _strip_user(args: list[str]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-        elif a == "--user":
-            skip = True
-        else:
-            out.append(a)
-    return out
-
-
 def _list_packages(ctx: CommandContext, args: list[str]) -> ShellResult:
-    args = _strip_user(args)
+    args = without_user(args)
     flags = {a for a in args if a.startswith("-")}
     names = [a for a in args if not a.startswith("-")]
     pattern = names[0] if names else ""
@@ -104,14 +92,14 @@ def _list_packages(ctx: CommandContext, args: list[str]) -> ShellResult:
 
 
 def _path(ctx: CommandContext, args: list[str]) -> ShellResult:
-    args = _strip_user(args)
+    args = without_user(args)
     if not args or args[0] not in ctx.model.packages.installed:
         return ShellResult(status=1)
     return ShellResult.ok(f"package:{apk_path(ctx, args[0])}\n")
 
 
 def _install(ctx: CommandContext, args: list[str]) -> ShellResult:
-    args = _strip_user(args)
+    args = without_user(args)
     files = [a for a in args if not a.startswith("-")]
     if not files:
         return ShellResult.error("Error: must either specify a package size or an APK file", 255)
@@ -124,7 +112,7 @@ def _install(ctx: CommandContext, args: list[str]) -> ShellResult:
 
 
 def _uninstall(ctx: CommandContext, args: list[str]) -> ShellResult:
-    args = [a for a in _strip_user(args) if a != "-k"]
+    args = [a for a in without_user(args) if a != "-k"]
     if not args:
         return ShellResult.error("Error: package name not specified", 255)
     try:

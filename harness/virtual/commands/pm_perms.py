@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from harness.virtual.commands.common import without_user
 from harness.virtual.model.packages import PermissionError_
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, Handler, ShellResult
 
@@ -18,17 +19,7 @@ def _exc(verb: str, text: str) -> ShellResult:
 
 def make_pm(previous: Handler | None) -> Handler:
     def pm(ctx: CommandContext, argv: list[str]) -> ShellResult:
-        args = [a for a in argv[1:]]
-        # drop --user N
-        clean: list[str] = []
-        skip = False
-        for a in args:
-            if skip:
-                skip = False
-            elif a == "--user":
-                skip = True
-            else:
-                clean.append(a)
+        clean = without_user(argv[1:])
         if clean and clean[0] in ("grant", "revoke"):
             verb = clean[0]
             if len(clean) != 3:

@@ -4,6 +4,7 @@ low_power_trigger_level), layered over the transport's ``settings`` command."""
 
 from __future__ import annotations
 
+from harness.virtual.commands.common import without_user
 from harness.virtual.model import power
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, Handler, ShellResult
 
@@ -67,16 +68,7 @@ def cmd_storage(ctx: CommandContext, argv: list[str]) -> ShellResult:
 
 def make_settings(previous: Handler | None) -> Handler:
     def settings(ctx: CommandContext, argv: list[str]) -> ShellResult:
-        args = [a for a in argv[1:]]
-        clean: list[str] = []
-        skip = False
-        for a in args:
-            if skip:
-                skip = False
-            elif a == "--user":
-                skip = True
-            else:
-                clean.append(a)
+        clean = without_user(argv[1:])
         m = ctx.model
         power.init(m)  # the settings mirror the model's state (low_power, airplane_mode_on...)
         if len(clean) >= 4 and clean[0] == "put" and clean[1].lower() == "global":

@@ -11,6 +11,13 @@
   vdev swipe PKG                   remove PKG's task from Recents (the user's swipe)
   vdev lmk PKG                     the low-memory killer kills PKG's process (REASON_LOW_MEMORY)
   vdev oem swipe-force-stop on|off an OEM that force-stops on swipe (dontkillmyapp.com); default off
+  vdev crash PKG                   PKG's process crashes now (ApplicationExitInfo REASON_CRASH)
+  vdev crash-loop PKG on|off       test hook: every provider call finds PKG crashing (it crashes again in
+                                   Application.onCreate: no provider); survives vdev reset
+  vdev die-after N [WORD...]       test hook: the device vanishes as the N-th later command (starting
+                                   with WORD...) starts; survives vdev reset
+  vdev boot-hang [on|off]          test hook: the next reboot never completes (sys.boot_completed stays 0)
+  vdev faults                      the test hooks armed
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 
+from harness.virtual.faults import DeviceFaults
 from harness.virtual.model import power
 from harness.virtual.model.state import Plugged
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, ShellResult
@@ -160,11 +168,43 @@ def vdev(ctx: CommandContext, argv: list[str]) -> ShellResult:
         else:
             m.processes.kill(pkg, "lmk")
         return ShellResult()
+    if verb == "crash" and len(rest) == 1:
+        if not m.packages.is_installed(rest[0]):
+            return ShellResult.error(f"vdev crash: unknown package {rest[0]}", 1)
+        if not m.processes.kill(rest[0], "crash"):
+            return ShellResult.error(f"vdev crash: {rest[0]} has no process", 1)
+        return ShellResult()
+    if verb in ("die-after", "boot-hang", "crash-loop", "faults"):
+        return _fault(ctx, verb, rest)
     if verb == "oem" and len(rest) == 2 and rest[0] == "swipe-force-stop" and rest[1] in ("on", "off"):
         m.processes.options.swipe_force_stops = rest[1] == "on"
         m.trace("oem_option", name="swipe-force-stop", on=rest[1] == "on")
         return ShellResult()
     return ShellResult.error(f"vdev: unknown command: {' '.join(args)}\n{USAGE}", 2)
+
+
+def _fault(ctx: CommandContext, verb: str, rest: list[str]) -> ShellResult:
+    """The device process' test hooks (harness/virtual/faults.py); only a device served over adb has them."""
+    faults = ctx.extra.get("faults")
+    if not isinstance(faults, DeviceFaults):
+        return ShellResult.error(f"vdev {verb}: not available here (only on a device served over adb)", 1)
+    if verb == "faults":
+        return ShellResult.ok(faults.describe())
+    if verb == "crash-loop":
+        if len(rest) != 2 or rest[1] not in ("on", "off"):
+            return ShellResult.error("usage: vdev crash-loop PKG on|off", 2)
+        if not ctx.model.packages.is_installed(rest[0]):
+            return ShellResult.error(f"vdev crash-loop: unknown package {rest[0]}", 1)
+        faults.set_crash_loop(rest[0], rest[1] == "on")
+        return ShellResult()
+    if verb == "boot-hang":
+        if rest not in ([], ["on"], ["off"]):
+            return ShellResult.error("usage: vdev boot-hang [on|off]", 2)
+        faults.arm_boot_hang(rest != ["off"])
+        return ShellResult()
+    if not rest or not rest[0].isdigit() or int(rest[0]) < 1:
+        return ShellResult.error("usage: vdev die-after N [WORD...]  (N >= 1)", 2)
+    return ShellResult.ok(faults.arm_death(int(rest[0]), rest[1:]) + "\n")
 
 
 def register(registry: CommandRegistry) -> None:

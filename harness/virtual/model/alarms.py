@@ -30,16 +30,18 @@ with their sources. In short:
 
 from __future__ import annotations
 
-import datetime as _dt
 import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.companion import protocol
+from harness.companion.protocol import AlarmMethod
 from harness.virtual.model.clock import Timer
 from harness.virtual.model.state import StandbyBucket
 from harness.virtual.model.subsystem import Subsystem
+from harness.virtual.model.timeutils import format_duration, format_relative, format_rtc
 
 log = logging.getLogger(__name__)
 
@@ -101,15 +103,11 @@ class AlarmType(enum.IntEnum):
                 AlarmType.ELAPSED_REALTIME_WAKEUP: "ELAPSED_WAKEUP"}[self]
 
 
-class AlarmMethod(enum.Enum):
-    SET = "set"
-    SET_WINDOW = "set_window"
-    SET_EXACT = "set_exact"
-    SET_AND_ALLOW_WHILE_IDLE = "set_and_allow_while_idle"
-    SET_EXACT_AND_ALLOW_WHILE_IDLE = "set_exact_and_allow_while_idle"
-    SET_REPEATING = "set_repeating"
-    SET_INEXACT_REPEATING = "set_inexact_repeating"
-    SET_ALARM_CLOCK = "set_alarm_clock"
+# The AlarmManager type constant the companion passes for each of the protocol's alarm type names.
+ALARM_TYPES: dict[protocol.AlarmType, AlarmType] = {
+    protocol.AlarmType.RTC: AlarmType.RTC, protocol.AlarmType.RTC_WAKEUP: AlarmType.RTC_WAKEUP,
+    protocol.AlarmType.ELAPSED: AlarmType.ELAPSED_REALTIME,
+    protocol.AlarmType.ELAPSED_WAKEUP: AlarmType.ELAPSED_REALTIME_WAKEUP}
 
 
 class ExactAlarmDenied(Exception):
@@ -333,7 +331,7 @@ class Alarms(Subsystem):
             window, interval = -1, req.interval_ms
         else:  # SET_ALARM_CLOCK: always RTC_WAKEUP, exact
             window, alarm_clock, type_ = 0, True, AlarmType.RTC_WAKEUP
-        if method in (AlarmMethod.SET_REPEATING, AlarmMethod.SET_INEXACT_REPEATING) and interval <= 0:
+        if method in protocol.REPEATING_ALARM_METHODS and interval <= 0:
             raise ValueError("interval_ms must be > 0 for repeating alarms")
 
         # IAlarmManager.set: flags and permission.
@@ -847,38 +845,6 @@ def quota_for_bucket(bucket: StandbyBucket) -> int:
     if bucket < StandbyBucket.NEVER:
         return APP_STANDBY_QUOTAS["rare"]
     return APP_STANDBY_QUOTAS["never"]
-
-
-def format_duration(ms: int) -> str:
-    """android.util.TimeUtils.formatDuration(long): +1h2m3s4ms, 0 for zero."""
-    if ms == 0:
-        return "0"
-    sign = "+" if ms > 0 else "-"
-    ms = abs(ms)
-    days, rem = divmod(ms, 86_400_000)
-    hours, rem = divmod(rem, 3_600_000)
-    minutes, rem = divmod(rem, 60_000)
-    seconds, millis = divmod(rem, 1000)
-    out = sign
-    started = False
-    for amount, unit in ((days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")):
-        if amount > 0 or started:
-            out += f"{amount}{unit}"
-            started = True
-    return out + f"{millis}ms"
-
-
-def format_relative(time_ms: int, now_ms: int) -> str:
-    """TimeUtils.formatDuration(time, now): "--" for 0."""
-    if time_ms == 0:
-        return "--"
-    return format_duration(time_ms - now_ms)
-
-
-def format_rtc(wall_ms: int) -> str:
-    """SimpleDateFormat("yyyy-MM-dd HH:mm:ss.SSS") in the device time zone (UTC)."""
-    d = _dt.datetime.fromtimestamp(wall_ms / 1000, tz=_dt.timezone.utc)
-    return d.strftime("%Y-%m-%d %H:%M:%S.") + f"{wall_ms % 1000:03d}"
 
 
 def _dump(al: Alarms) -> str:

@@ -17,31 +17,30 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from harness.companion import protocol
+from harness.companion.protocol import OutOfQuota, UniquePolicy, WorkNetwork
 from harness.virtual.model import companion_rpc
 from harness.virtual.model.clock import Timer
 from harness.virtual.model.companion_rpc import RpcFailure, TaskRequest
-from harness.virtual.model.job_info import BackoffPolicy, InvalidJob, JobInfo, NetworkType, StopReason
+from harness.virtual.model.job_info import BACKOFF_POLICIES, NETWORK_TYPES, InvalidJob, JobInfo, StopReason
 from harness.virtual.model.jobs import RESULT_SUCCESS, JobParams, JobSchedulerError
 from harness.virtual.model.journal import Journal
 from harness.virtual.model.packages import COMPANION_PACKAGE
+from harness.virtual.model.processes import ProcState
 from harness.virtual.model.subsystem import Subsystem
-from harness.virtual.model.work import OutOfQuotaPolicy, UniquePolicy, WorkNetwork, WorkRequest, WorkSpec
+from harness.virtual.model.work import WorkRequest, WorkSpec
 
 if TYPE_CHECKING:
     from harness.virtual.model.device import DeviceModel
 
 log = logging.getLogger(__name__)
 
-PROVIDER_AUTHORITY = "dev.harness.companion.rpc"
+PROVIDER_AUTHORITY = protocol.AUTHORITY
 JOB_SERVICE = f"{COMPANION_PACKAGE}/.jobs.HarnessJobService"
 FOREGROUND_SERVICE = f"{COMPANION_PACKAGE}/.HarnessForegroundService"
 VERSION_NAME = "0.1.0"
 SHORT_SERVICE_TIMEOUT_MS = 3 * 60_000  # ActivityManagerConstants DEFAULT_SHORT_FGS_TIMEOUT_DURATION
 ALLOWED_CALLER_UIDS = (0, 2000)  # root, shell
-# An alarm task's PendingIntent: an explicit broadcast to .alarms.AlarmReceiver with the action
-# ALARM_ACTION_PREFIX + task id (docs/companion-protocol.md). AlarmManagerService names the alarm by
-# PendingIntent.getTag, i.e. that action, so it is the alarm's tag.
-ALARM_ACTION_PREFIX = f"{COMPANION_PACKAGE}.action.ALARM."
 
 BOOT_ACTIONS = {
     "android.intent.action.LOCKED_BOOT_COMPLETED": "locked_boot_completed",
@@ -56,6 +55,9 @@ ACTIVE_STATES = ("scheduled", "running")
 # the model's process-start causes -> ApplicationStartInfo.START_REASON_* names in lower case
 START_REASONS = {"activity": "start_activity", "content_provider": "content_provider", "job": "job",
                  "broadcast": "broadcast", "service": "service", "alarm": "alarm"}
+
+
+CRASH_EXCEPTION = "java.lang.RuntimeException"  # what outcome `crash` throws (docs/companion-protocol.md)
 
 
 class ProviderNotFound(Exception):
@@ -111,10 +113,7 @@ class CompanionApp(Subsystem):
     # ------------------------------------------------------------------ process / threads
     @property
     def pid(self) -> int:
-        try:
-            return int(self.model.processes.pid(self.package) or 0)
-        except AttributeError:
-            return 0
+        return self.model.processes.pid(self.package) or 0
 
     def _tid(self, thread: str) -> int:
         if thread == "main":
@@ -292,12 +291,11 @@ class CompanionApp(Subsystem):
         return JobInfo(
             job_id=p["job_id"], service=JOB_SERVICE, min_latency_ms=p["min_latency_ms"] or 0,
             override_deadline_ms=p["override_deadline_ms"], periodic_ms=p["periodic_ms"], flex_ms=p["flex_ms"],
-            network={"none": NetworkType.NONE, "any": NetworkType.ANY, "unmetered": NetworkType.UNMETERED,
-                     "not_roaming": NetworkType.NOT_ROAMING, "cellular": NetworkType.CELLULAR}[p["network"]],
+            network=NETWORK_TYPES[protocol.JobNetwork(p["network"])],
             requires_charging=p["requires_charging"], requires_device_idle=p["requires_device_idle"],
             requires_battery_not_low=p["requires_battery_not_low"],
             requires_storage_not_low=p["requires_storage_not_low"], persisted=p["persisted"],
-            backoff_policy=BackoffPolicy.LINEAR if p["backoff_policy"] == "linear" else BackoffPolicy.EXPONENTIAL,
+            backoff_policy=BACKOFF_POLICIES[protocol.BackoffPolicy(p["backoff_policy"])],
             backoff_initial_ms=p["backoff_initial_ms"], expedited=p["expedited"],
             backoff_set=bool(p.get("_backoff_set")),
             # JobInfo.Builder.setExpedited requires PRIORITY_HIGH or MAX; the app sets MAX.
@@ -344,6 +342,9 @@ class CompanionApp(Subsystem):
         if not self.model.jobs.is_running(self.package, params.job_id):
             return
         outcome = task.req.outcome(run)
+        if outcome == "crash":
+            self._crash(task, "job", run)
+            return
         reschedule = outcome == "retry"
         thread = task.thread or "main"
         self._log(task.id, "job", "finished", thread,
@@ -382,9 +383,9 @@ class CompanionApp(Subsystem):
             requires_charging=p["requires_charging"], requires_device_idle=p["requires_device_idle"],
             requires_battery_not_low=p["requires_battery_not_low"],
             requires_storage_not_low=p["requires_storage_not_low"],
-            backoff_policy=BackoffPolicy.LINEAR if p["backoff_policy"] == "linear" else BackoffPolicy.EXPONENTIAL,
+            backoff_policy=BACKOFF_POLICIES[protocol.BackoffPolicy(p["backoff_policy"])],
             backoff_delay_ms=p["backoff_delay_ms"], expedited=p["expedited"],
-            out_of_quota=OutOfQuotaPolicy(p["out_of_quota"]), tags=tuple(p["tags"]), foreground=p["foreground"],
+            out_of_quota=OutOfQuota(p["out_of_quota"]), tags=tuple(p["tags"]), foreground=p["foreground"],
             owner=req.id)
         # the request (and its id) exists before enqueue; the platform entry follows
         task = Task(req, {}, self._order)
@@ -451,10 +452,22 @@ class CompanionApp(Subsystem):
 
     def _work_done(self, task: Task, spec: WorkSpec, run: int) -> None:
         result = task.req.outcome(run)
+        if result == "crash":
+            self._crash(task, "work", run)
+            return
         self._log(task.id, "work", "finished", task.thread or "main", detail={"result": result, "run": run})
         self._release_thread(task)
         task.timers.clear()
         self.model.work.work_done(spec.id, result)
+
+    def _crash(self, task: Task, mechanism: str, run: int) -> None:
+        """Outcome ``crash``: the app journals ``crashed`` and throws an uncaught RuntimeException on its
+        main thread; the process dies (ApplicationExitInfo REASON_CRASH) with the run unfinished, so
+        JobScheduler sees the JobService's process die (jobs.on_process_died)."""
+        message = f"harness: outcome crash (task {task.id}, run {run})"
+        self._log(task.id, mechanism, "crashed", task.thread or "main",
+                  detail={"run": run, "exception": CRASH_EXCEPTION, "message": message})
+        self.model.processes.kill(self.package, "crash")
 
     def stop_work(self, spec: WorkSpec, reason: StopReason) -> None:
         task = self._task_for_work(spec)
@@ -467,22 +480,20 @@ class CompanionApp(Subsystem):
 
     # ------------------------------------------------------------------ alarm
     def _alarm_request(self, task_req: TaskRequest) -> Any:
-        from harness.virtual.model.alarms import AlarmMethod, AlarmRequest, AlarmType
+        from harness.virtual.model.alarms import ALARM_TYPES, AlarmMethod, AlarmRequest, AlarmType
 
         p = task_req.params
         method = AlarmMethod(p["method"])
-        kind = p["type"]
         if method == AlarmMethod.SET_ALARM_CLOCK:
             atype = AlarmType.RTC_WAKEUP
         else:
-            atype = {"rtc": AlarmType.RTC, "rtc_wakeup": AlarmType.RTC_WAKEUP, "elapsed": AlarmType.ELAPSED_REALTIME,
-                     "elapsed_wakeup": AlarmType.ELAPSED_REALTIME_WAKEUP}[kind]
+            atype = ALARM_TYPES[protocol.AlarmType(p["type"])]
         clock = self.model.clock
         base = clock.wall_ms if atype in (AlarmType.RTC, AlarmType.RTC_WAKEUP) else clock.elapsed_ms
         task_id = task_req.id
         return AlarmRequest(type=atype, method=method, trigger_at=base + p["trigger_in_ms"],
                             window_ms=p["window_ms"] or 0, interval_ms=p["interval_ms"] or 0,
-                            request_code=p["_request_code"], tag=ALARM_ACTION_PREFIX + task_id,
+                            request_code=p["_request_code"], tag=protocol.alarm_action(task_id),
                             on_fire=lambda fired: self._on_alarm(task_id, fired))
 
     def _register_alarm(self, req: TaskRequest) -> Any:
@@ -581,10 +592,7 @@ class CompanionApp(Subsystem):
         task.terminal = "finished"
 
     def _activity_is_started(self) -> bool:
-        try:
-            return int(self.model.processes.state(self.package)) == 2  # PROCESS_STATE_TOP
-        except AttributeError:
-            return False
+        return self.model.processes.state(self.package) == ProcState.TOP
 
     def _check_activity(self) -> None:
         started = self._activity_is_started()

@@ -7,23 +7,49 @@ appear), then the defined fields in table order.
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from harness.companion.protocol import (
+    EVENTS_LIMIT_DEFAULT,
+    EVENTS_LIMIT_MAX,
+    ONE_TIME_UNIQUE_POLICIES,
+    PERIODIC_UNIQUE_POLICIES,
+    PROTOCOL_MAJOR,
+    PROTOCOL_MINOR,
+    REPEATING_ALARM_METHODS,
+    AlarmMethod,
+    AlarmType,
+    BackoffPolicy,
+    ForegroundType,
+    JobNetwork,
+    Mechanism,
+    OnStop,
+    OutOfQuota,
+    Outcome,
+    WorkKind,
+    WorkNetwork,
+)
+
 if TYPE_CHECKING:
     from harness.virtual.model.companion import CompanionApp
 
-PROTOCOL_MAJOR = 1
-PROTOCOL_MINOR = 0
-INT_MAX = 2**31 - 1
 MAX_DURATION_MS = 86_400_000
 TASK_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
-MECHANISMS = ("job", "work", "alarm", "foreground", "coroutine")
-OUTCOMES = ("success", "failure", "retry")
+
+
+def _names(values: "type[enum.Enum] | tuple[enum.Enum, ...]") -> tuple[str, ...]:
+    """The protocol names an enum (or a tuple of its members) allows, in the order the app lists them."""
+    return tuple(v.value for v in values)
+
+
+MECHANISMS = _names(Mechanism)
+OUTCOMES = _names(Outcome)
 
 
 class RpcFailure(Exception):
@@ -199,7 +225,8 @@ WORK_FIELDS = ("kind", "interval_ms", "flex_ms", "initial_delay_ms", "network", 
                "foreground", "tags")
 ALARM_FIELDS = ("type", "method", "trigger_in_ms", "window_ms", "interval_ms")
 FOREGROUND_FIELDS = ("type",)
-FGS_MIN_API = {"dataSync": 29, "shortService": 34, "specialUse": 34}
+FGS_MIN_API = {ForegroundType.DATA_SYNC.value: 29, ForegroundType.SHORT_SERVICE.value: 34,
+               ForegroundType.SPECIAL_USE.value: 34}
 
 
 def _only_with(o: Obj, name: str, needs: str) -> RpcFailure:
@@ -240,7 +267,7 @@ def parse_task(task: dict[str, Any], api: int) -> TaskRequest:
                     raise RpcFailure("bad_value", f"{f}[{i}] must be one of {'|'.join(OUTCOMES)}, not \"{x}\"",
                                      f"{f}[{i}]")
             req.outcomes = list(outcomes)
-        on_stop = b.enum("on_stop", ("reschedule", "drop"))
+        on_stop = b.enum("on_stop", _names(OnStop))
         if on_stop is not None:
             req.on_stop = on_stop
     return req
@@ -254,7 +281,7 @@ def _job_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     expedited = o.bool("expedited") or False
     if expedited and api < 31:
         raise RpcFailure("not_supported", f"expedited jobs need API 31, the device has {api}", o.p("expedited"))
-    network = o.enum("network", ("none", "any", "unmetered", "not_roaming", "cellular")) or "none"
+    network = o.enum("network", _names(JobNetwork)) or "none"
     if network == "cellular" and api < 28:
         raise RpcFailure("not_supported", f"network cellular needs API 28, the device has {api}", o.p("network"))
     job_id = o.long("job_id", -2**31, 2**31 - 1)
@@ -270,7 +297,7 @@ def _job_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
         "requires_battery_not_low": o.bool("requires_battery_not_low") or False,
         "requires_storage_not_low": o.bool("requires_storage_not_low") or False,
         "persisted": o.bool("persisted") or False,
-        "backoff_policy": o.enum("backoff_policy", ("linear", "exponential")) or "exponential",
+        "backoff_policy": o.enum("backoff_policy", _names(BackoffPolicy)) or "exponential",
         "backoff_initial_ms": o.long("backoff_initial_ms", 0),
         "expedited": expedited,
     }
@@ -281,7 +308,7 @@ def _job_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
 
 
 def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
-    kind = o.enum("kind", ("one_time", "periodic")) or "one_time"
+    kind = o.enum("kind", _names(WorkKind)) or "one_time"
     periodic = kind == "periodic"
     interval = o.long("interval_ms", 1, required=periodic)
     if interval is not None and not periodic:
@@ -292,8 +319,7 @@ def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     unique_name = o.str("unique_name")
     if unique_name is not None and unique_name == "":
         raise RpcFailure("bad_value", f"{o.p('unique_name')} must not be empty", o.p("unique_name"))
-    policies = ("keep", "update", "cancel_and_reenqueue") if periodic else ("replace", "keep", "append",
-                                                                              "append_or_replace")
+    policies = _names(PERIODIC_UNIQUE_POLICIES if periodic else ONE_TIME_UNIQUE_POLICIES)
     policy = o.enum("unique_policy", policies)
     if policy is not None and unique_name is None:
         raise _only_with(o, "unique_policy", "unique_name")
@@ -306,7 +332,7 @@ def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     if after and unique_name is not None:  # a task with `after` joins its predecessors' chain, named by them
         raise _only_when(o, "unique_name", "after is not given")
     initial = o.long("initial_delay_ms", 0)
-    network = o.enum("network", ("none", "connected", "unmetered", "not_roaming", "metered")) or "none"
+    network = o.enum("network", _names(WorkNetwork)) or "none"
     p: dict[str, Any] = {
         "kind": kind,
         "interval_ms": interval,
@@ -317,10 +343,10 @@ def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
         "requires_device_idle": o.bool("requires_device_idle") or False,
         "requires_battery_not_low": o.bool("requires_battery_not_low") or False,
         "requires_storage_not_low": o.bool("requires_storage_not_low") or False,
-        "backoff_policy": o.enum("backoff_policy", ("linear", "exponential")) or "exponential",
+        "backoff_policy": o.enum("backoff_policy", _names(BackoffPolicy)) or "exponential",
         "backoff_delay_ms": o.long("backoff_delay_ms", 0),
         "expedited": o.bool("expedited") or False,
-        "out_of_quota": o.enum("out_of_quota", ("run_as_non_expedited", "drop")) or "run_as_non_expedited",
+        "out_of_quota": o.enum("out_of_quota", _names(OutOfQuota)) or "run_as_non_expedited",
         "unique_name": unique_name,
         "unique_policy": policy or "keep",
         "after": after,
@@ -332,9 +358,8 @@ def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     return p
 
 
-ALARM_TYPES = ("rtc", "rtc_wakeup", "elapsed", "elapsed_wakeup")
-ALARM_METHODS = ("set", "set_window", "set_exact", "set_and_allow_while_idle", "set_exact_and_allow_while_idle",
-                 "set_repeating", "set_inexact_repeating", "set_alarm_clock")
+ALARM_TYPES = _names(AlarmType)
+ALARM_METHODS = _names(AlarmMethod)
 
 
 def _alarm_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
@@ -348,7 +373,7 @@ def _alarm_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     window = o.long("window_ms", 1, required=method == "set_window")
     if window is not None and method != "set_window":
         raise _only_when(o, "window_ms", "method is set_window")
-    repeating = method in ("set_repeating", "set_inexact_repeating")
+    repeating = method in _names(REPEATING_ALARM_METHODS)
     interval = o.long("interval_ms", 1, required=repeating)
     if interval is not None and not repeating:
         raise _only_when(o, "interval_ms", "method is set_repeating or set_inexact_repeating")
@@ -451,8 +476,8 @@ def _m_list(app: "CompanionApp", o: Obj) -> dict[str, Any]:
 
 def _m_events(app: "CompanionApp", o: Obj) -> dict[str, Any]:
     since = o.long("since", 0)
-    limit = o.long("limit", 1, 1000)
-    return app.events(since or 0, limit if limit is not None else 200)
+    limit = o.long("limit", 1, EVENTS_LIMIT_MAX)
+    return app.events(since or 0, limit if limit is not None else EVENTS_LIMIT_DEFAULT)
 
 
 def _m_clear_events(app: "CompanionApp", o: Obj) -> dict[str, Any]:

@@ -162,6 +162,18 @@ class DeviceModel:
         self.props["sys.boot_completed"] = "0"
         self.props["dev.bootcomplete"] = "0"
 
+    def boot_stuck(self) -> None:
+        """A second half of a reboot that never completes (``vdev boot-hang``, harness/virtual/faults.py).
+
+        A new boot starts (boot count, clocks) but system_server never reaches BOOT_COMPLETED:
+        ``sys.boot_completed`` stays 0, no subsystem comes back, no boot broadcast goes out.
+        ``vdev reset`` gives a freshly booted device again.
+        """
+        self.clock.reboot(self.BOOT_DURATION_MS)
+        self.props["ro.boot.bootcount"] = str(self.clock.boot_count)
+        self.settings["global"]["boot_count"] = str(self.clock.boot_count)
+        self.trace("boot_stuck", boot_count=self.clock.boot_count)
+
     def boot(self) -> None:
         """Second half of a reboot: new boot count, clocks restart, boot broadcasts go out."""
         self.clock.reboot(self.BOOT_DURATION_MS)

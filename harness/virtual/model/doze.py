@@ -49,7 +49,6 @@ MIN_TIME_TO_ALARM_MS = 30 * MINUTE_MS
 
 DEEP_TAG = "DeviceIdleController.deep"
 LIGHT_TAG = "DeviceIdleController.light"
-FINISH_OP_TAG = "DeviceIdleController.finish_idle_op"
 
 
 class DozeError(Exception):
@@ -211,8 +210,7 @@ class Doze(Subsystem):
     def _jobs_running(self) -> bool:
         """JobSchedulerService reports running jobs (setJobsActive); also read its running set directly,
         so a window opened while a job runs stays open even if no report came."""
-        jobs = getattr(self.model, "jobs", None)
-        return self.jobs_active or bool(getattr(jobs, "running", None))
+        return self.jobs_active or bool(self.model.jobs.running)
 
     def _start_idle_op(self, min_time: int) -> None:
         """mActiveIdleOpCount = 1, released MIN_*_MAINTENANCE_TIME after the idle broadcast."""

@@ -16,6 +16,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.companion import protocol
+
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
 
@@ -45,6 +47,15 @@ class BackoffPolicy(enum.IntEnum):
 
     LINEAR = 0
     EXPONENTIAL = 1
+
+
+# The JobInfo.Builder values the companion passes for the protocol's names (one table each).
+NETWORK_TYPES: dict[protocol.JobNetwork, NetworkType] = {
+    protocol.JobNetwork.NONE: NetworkType.NONE, protocol.JobNetwork.ANY: NetworkType.ANY,
+    protocol.JobNetwork.UNMETERED: NetworkType.UNMETERED, protocol.JobNetwork.NOT_ROAMING: NetworkType.NOT_ROAMING,
+    protocol.JobNetwork.CELLULAR: NetworkType.CELLULAR}
+BACKOFF_POLICIES: dict[protocol.BackoffPolicy, BackoffPolicy] = {
+    protocol.BackoffPolicy.LINEAR: BackoffPolicy.LINEAR, protocol.BackoffPolicy.EXPONENTIAL: BackoffPolicy.EXPONENTIAL}
 
 
 class StopReason(enum.IntEnum):

@@ -140,6 +140,8 @@ class JobScheduler(Subsystem):
         self._evaluating = False
         self._dirty = False
         self._held = 0
+        # JobStore's wall-clock delay/deadline of persisted jobs, kept across a reboot (on_shutdown -> on_boot).
+        self._persisted_wall: dict[tuple[str, int], tuple[int | None, int | None]] = {}
 
     # ------------------------------------------------------------------ app-facing API
     def register_service(self, component: str, client: JobServiceClient) -> None:
@@ -271,21 +273,18 @@ class JobScheduler(Subsystem):
     # ------------------------------------------------------------------ app state helpers
     def _uid(self, package: str) -> int:
         try:
-            return int(self.model.packages.uid_of(package))
-        except (KeyError, AttributeError):
+            return self.model.packages.uid_of(package)
+        except KeyError:
             return 10000
 
     def _has_permission(self, package: str, permission: str) -> bool:
         try:
-            return bool(self.model.packages.has_permission(package, permission))
-        except (KeyError, AttributeError):
+            return self.model.packages.has_permission(package, permission)
+        except KeyError:
             return True
 
     def _procstate(self, package: str) -> int:
-        try:
-            return int(self.model.processes.state(package))
-        except AttributeError:
-            return 20
+        return int(self.model.processes.state(package))
 
     def _is_top(self, package: str) -> bool:
         return self._procstate(package) == 2  # PROCESS_STATE_TOP
@@ -300,22 +299,13 @@ class JobScheduler(Subsystem):
         return st <= 5 or st == 15  # ... or PROCESS_STATE_LAST_ACTIVITY (left the top < 60 s ago)
 
     def _bucket(self, package: str) -> StandbyBucket:
-        try:
-            return StandbyBucket(self.model.standby.bucket(package))
-        except (AttributeError, ValueError):
-            return StandbyBucket.ACTIVE
+        return self.model.standby.bucket(package)
 
     def _power_allowlisted(self, package: str) -> bool:
-        try:
-            return bool(self.model.standby.is_power_save_allowlisted(package))
-        except AttributeError:
-            return False
+        return self.model.standby.is_power_save_allowlisted(package)
 
     def _temp_allowlisted(self, package: str) -> bool:
-        try:
-            return bool(self.model.standby.is_temp_allowlisted(package))
-        except AttributeError:
-            return False
+        return self.model.standby.is_temp_allowlisted(package)
 
     def _next_ident(self) -> int:
         self._ident = (self._ident * 1103515245 + 12345) & 0x0FFFFFFF | 0x1000000
@@ -668,7 +658,7 @@ class JobScheduler(Subsystem):
         now_wall = self.model.clock.wall_ms
         now = self.model.clock.elapsed_ms
         kept: dict[tuple[str, int], JobStatus] = {}
-        self._persisted_wall: dict[tuple[str, int], tuple[int | None, int | None]] = {}
+        self._persisted_wall = {}
         for key, js in self.jobs.items():
             if not js.info.persisted:
                 self.model.trace("job_dropped_at_reboot", package=key[0], job_id=key[1])
@@ -687,7 +677,7 @@ class JobScheduler(Subsystem):
     def on_boot(self) -> None:
         now_wall = self.model.clock.wall_ms
         now = self.model.clock.elapsed_ms
-        for key, (e, d) in getattr(self, "_persisted_wall", {}).items():
+        for key, (e, d) in self._persisted_wall.items():
             js = self.jobs.get(key)
             if js is None:
                 continue

@@ -12,11 +12,12 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from harness.companion.protocol import JOURNAL_TAG
+
 if TYPE_CHECKING:
     from harness.virtual.model.device import DeviceModel
 
-LOG_TAG = "HarnessJournal"
-MAX_EVENTS_PER_PAGE = 1000
+LOG_TAG = JOURNAL_TAG
 
 
 def dumps(doc: Any) -> str:

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.companion.protocol import PACKAGE
 from harness.virtual.model.subsystem import Subsystem
 
 log = logging.getLogger(__name__)
 
-COMPANION_PACKAGE = "dev.harness.companion"
+COMPANION_PACKAGE = PACKAGE
 FIRST_APP_UID = 10000  # Process.FIRST_APPLICATION_UID
 
 P_RECEIVE_BOOT_COMPLETED = "android.permission.RECEIVE_BOOT_COMPLETED"
@@ -106,13 +107,6 @@ class PackageInfo:
     last_update_wall_ms: int = 0
     granted: set[str] = field(default_factory=set)
     appops: dict[str, AppOpMode] = field(default_factory=dict)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """Dict-style read access for callers written against the early placeholder."""
-        return getattr(self, key, default)
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
 
 
 ReceiverCallback = Callable[[str, dict[str, Any]], None]
@@ -264,25 +258,23 @@ class Packages(Subsystem):
             return self.appop_allowed(package, APPOP_PERMISSIONS[permission])
         return permission in info.granted
 
-    def grant(self, package: str, permission: str) -> None:
+    def _changeable(self, package: str, permission: str) -> PackageInfo:
+        """The package, if ``permission`` is a runtime permission it requested (else pm's refusal)."""
         info = self.info(package)
         if permission not in info.requested_permissions:
             raise PermissionError_(f"Package {package} has not requested permission {permission}")
         if permission not in RUNTIME_PERMISSIONS:
             raise PermissionError_(f"Permission {permission} requested by {package} is not a changeable"
                                    " permission type")
-        info.granted.add(permission)
+        return info
+
+    def grant(self, package: str, permission: str) -> None:
+        self._changeable(package, permission).granted.add(permission)
         self.model.trace("permission", package=package, permission=permission, granted=True)
         self.model.state_changed()
 
     def revoke(self, package: str, permission: str) -> None:
-        info = self.info(package)
-        if permission not in info.requested_permissions:
-            raise PermissionError_(f"Package {package} has not requested permission {permission}")
-        if permission not in RUNTIME_PERMISSIONS:
-            raise PermissionError_(f"Permission {permission} requested by {package} is not a changeable"
-                                   " permission type")
-        info.granted.discard(permission)
+        self._changeable(package, permission).granted.discard(permission)
         self.model.trace("permission", package=package, permission=permission, granted=False)
         # Revoking a runtime permission kills the app (PermissionManagerService killUid).
         self.model.processes.kill(package, "permissions revoked")

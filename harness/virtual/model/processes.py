@@ -185,10 +185,6 @@ class ExitInfo:
                 "timestamp_ms": self.timestamp_wall_ms, "pid": self.pid}
 
 
-class ProcessNotRunning(Exception):
-    pass
-
-
 @dataclass
 class _Options:
     # OEM behaviour observed on some vendors (dontkillmyapp.com): swiping an app away from

@@ -38,11 +38,6 @@ THRESHOLD_BUCKETS = (StandbyBucket.ACTIVE, StandbyBucket.WORKING_SET, StandbyBuc
 TEMP_ALLOWLIST_DEFAULT_MS = 10_000
 MAX_TEMP_APP_ALLOWLIST_DURATION_MS = 5 * 60_000
 
-BUCKET_NAMES = {
-    StandbyBucket.EXEMPTED: "exempted", StandbyBucket.ACTIVE: "active", StandbyBucket.WORKING_SET: "working_set",
-    StandbyBucket.FREQUENT: "frequent", StandbyBucket.RARE: "rare", StandbyBucket.RESTRICTED: "restricted",
-    StandbyBucket.NEVER: "never",
-}
 
 
 def parse_bucket(name: str) -> StandbyBucket | None:

@@ -32,6 +32,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from harness.companion.protocol import OutOfQuota, UniquePolicy, WorkNetwork
 from harness.virtual.model.job_info import MINUTE_MS, BackoffPolicy, InvalidJob, JobInfo, NetworkType, StopReason
 from harness.virtual.model.jobs import RESULT_SUCCESS, JobParams, JobSchedulerError
 from harness.virtual.model.packages import COMPANION_PACKAGE
@@ -66,24 +67,12 @@ class WorkState(enum.Enum):
         return self in (WorkState.SUCCEEDED, WorkState.FAILED, WorkState.CANCELLED)
 
 
-class WorkNetwork(enum.Enum):
-    """androidx.work.NetworkType and its JobInfo mapping (SystemJobInfoConverter.convertNetworkType)."""
-
-    NOT_REQUIRED = "none"
-    CONNECTED = "connected"
-    UNMETERED = "unmetered"
-    NOT_ROAMING = "not_roaming"
-    METERED = "metered"
-
-    def to_job(self) -> NetworkType:
-        return {WorkNetwork.NOT_REQUIRED: NetworkType.NONE, WorkNetwork.CONNECTED: NetworkType.ANY,
-                WorkNetwork.UNMETERED: NetworkType.UNMETERED, WorkNetwork.NOT_ROAMING: NetworkType.NOT_ROAMING,
-                WorkNetwork.METERED: NetworkType.CELLULAR}[self]
-
-
-class OutOfQuotaPolicy(enum.Enum):
-    RUN_AS_NON_EXPEDITED = "run_as_non_expedited"
-    DROP = "drop"
+# androidx.work.NetworkType (the protocol's work network names) as JobInfo network types
+# (SystemJobInfoConverter.convertNetworkType).
+JOB_NETWORK_OF_WORK: dict[WorkNetwork, NetworkType] = {
+    WorkNetwork.NONE: NetworkType.NONE, WorkNetwork.CONNECTED: NetworkType.ANY,
+    WorkNetwork.UNMETERED: NetworkType.UNMETERED, WorkNetwork.NOT_ROAMING: NetworkType.NOT_ROAMING,
+    WorkNetwork.METERED: NetworkType.CELLULAR}
 
 
 @dataclass
@@ -92,7 +81,7 @@ class WorkRequest:
     interval_ms: int = 0
     flex_ms: int = 0
     initial_delay_ms: int = 0
-    network: WorkNetwork = WorkNetwork.NOT_REQUIRED
+    network: WorkNetwork = WorkNetwork.NONE
     requires_charging: bool = False
     requires_device_idle: bool = False
     requires_battery_not_low: bool = False
@@ -100,7 +89,7 @@ class WorkRequest:
     backoff_policy: BackoffPolicy = BackoffPolicy.EXPONENTIAL
     backoff_delay_ms: int = DEFAULT_BACKOFF_DELAY_MILLIS
     expedited: bool = False
-    out_of_quota: OutOfQuotaPolicy = OutOfQuotaPolicy.RUN_AS_NON_EXPEDITED
+    out_of_quota: OutOfQuota = OutOfQuota.RUN_AS_NON_EXPEDITED
     tags: tuple[str, ...] = ()
     foreground: bool = False
     owner: str = ""  # the companion task id
@@ -156,15 +145,6 @@ class WorkExecutor(Protocol):
     def start_work(self, spec: WorkSpec, run_attempt: int) -> None: ...
 
     def stop_work(self, spec: WorkSpec, reason: StopReason) -> None: ...
-
-
-class UniquePolicy(enum.Enum):
-    REPLACE = "replace"
-    KEEP = "keep"
-    APPEND = "append"
-    APPEND_OR_REPLACE = "append_or_replace"
-    UPDATE = "update"
-    CANCEL_AND_REENQUEUE = "cancel_and_reenqueue"
 
 
 @dataclass
@@ -284,7 +264,7 @@ class WorkManager(Subsystem):
         if spec.job_id is None:
             spec.job_id = self._next_job_id
             self._next_job_id += 1
-        info = JobInfo(job_id=spec.job_id, service=SYSTEM_JOB_SERVICE, network=req.network.to_job(),
+        info = JobInfo(job_id=spec.job_id, service=SYSTEM_JOB_SERVICE, network=JOB_NETWORK_OF_WORK[req.network],
                        requires_charging=req.requires_charging, requires_device_idle=req.requires_device_idle,
                        requires_battery_not_low=req.requires_battery_not_low and api >= 26,
                        requires_storage_not_low=req.requires_storage_not_low and api >= 26,
@@ -324,7 +304,7 @@ class WorkManager(Subsystem):
             return
         if result != RESULT_SUCCESS:
             self.model.trace("work_job_refused", work_id=spec.id, job_id=info.job_id, expedited=info.expedited)
-            if info.expedited and spec.request.out_of_quota == OutOfQuotaPolicy.RUN_AS_NON_EXPEDITED:
+            if info.expedited and spec.request.out_of_quota == OutOfQuota.RUN_AS_NON_EXPEDITED:
                 self._system_schedule(spec, allow_expedited=False)
             return
         self.model.trace("work_job_scheduled", work_id=spec.id, job_id=info.job_id,

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from harness.companion.protocol import WorkNetwork
 from harness.virtual.model.clock import Timer
 from harness.virtual.model.job_info import StopReason
 from harness.virtual.model.state import NetworkType as DeviceNetwork
@@ -141,10 +142,8 @@ class GreedyScheduler:
         return int(m.processes.state(self.package)) > FOREGROUND_SERVICE_PROCSTATE
 
     def _network_met(self, spec: "WorkSpec") -> bool:
-        from harness.virtual.model.work import WorkNetwork
-
         kind = spec.request.network
-        if kind == WorkNetwork.NOT_REQUIRED:
+        if kind == WorkNetwork.NONE:
             return True
         st = self.model.state
         if not st.network_connected:
@@ -174,11 +173,9 @@ class GreedyScheduler:
 
     @staticmethod
     def has_constraints(spec: "WorkSpec") -> bool:
-        from harness.virtual.model.work import WorkNetwork
-
         r = spec.request
         return (r.requires_charging or r.requires_battery_not_low or r.requires_storage_not_low
-                or r.requires_device_idle or r.network != WorkNetwork.NOT_REQUIRED)
+                or r.requires_device_idle or r.network != WorkNetwork.NONE)
 
     # ------------------------------------------------------------------ Scheduler
     def schedule(self, specs: Iterable["WorkSpec"]) -> None:

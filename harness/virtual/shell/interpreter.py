@@ -32,6 +32,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from harness.virtual.faults import DEATH_STATUS
 from harness.virtual.model.files import FsError
 from harness.virtual.shell.parser import (
     Connector,
@@ -306,10 +307,15 @@ class Interpreter:
         finally:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
-                with contextlib.suppress(Exception):
+                try:
                     await aclose()
+                except Exception:  # a handler's generator failing at cleanup must not take the shell down
+                    log.exception("closing the output stream of a command failed")
 
     def _dispatch(self, argv: list[str]) -> ShellResult:
+        faults = self.ctx.extra.get("faults")
+        if faults is not None and faults.command_starts(argv):
+            raise _Exit(DEATH_STATUS)  # the device died as this command started (harness/virtual/faults.py)
         try:
             return self.registry.dispatch(self.ctx, argv)
         except Exception as e:  # a handler bug must not take the device down

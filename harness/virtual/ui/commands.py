@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+from harness.companion.protocol import EXTRA_REQUEST_PERMISSION, PACKAGE
 from harness.virtual.model.files import FsError
 from harness.virtual.shell.registry import CommandContext, CommandRegistry, Handler, ShellResult
 from harness.virtual.ui.http import serve_http
@@ -40,8 +41,7 @@ U2_MAIN_CLASS = "com.wetest.uia2.Main"
 DEFAULT_U2_PORT = 9008
 ACTION_REQUEST_SCHEDULE_EXACT_ALARM = "android.settings.REQUEST_SCHEDULE_EXACT_ALARM"
 ACTION_REQUEST_IGNORE_BATTERY_OPTIMIZATIONS = "android.settings.REQUEST_IGNORE_BATTERY_OPTIMIZATIONS"
-EXTRA_REQUEST_PERMISSION = "dev.harness.companion.REQUEST_PERMISSION"
-COMPANION = "dev.harness.companion"
+COMPANION = PACKAGE
 TOYBOX_APPLETS = ("md5sum", "ls", "cat", "id", "date", "echo", "rm", "mkdir", "stat", "touch", "sleep", "true",
                   "false", "pidof")
 

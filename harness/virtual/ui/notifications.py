@@ -17,10 +17,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from harness.companion.protocol import PACKAGE
+
 if TYPE_CHECKING:
     from harness.virtual.model.device import DeviceModel
 
-COMPANION = "dev.harness.companion"
+COMPANION = PACKAGE
 COMPANION_LABEL = "Harness companion"
 CHANNEL_RUNNING = "harness.running"
 SERVICE_NOTIFICATION_ID = 1
