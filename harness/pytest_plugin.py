@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 
-from harness.errors import HarnessError, UsageError
+from harness.errors import CompanionNotInstalledError, HarnessError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "the default when no device is attached")
     group.addoption("--harness-report", metavar="DIR", dest="harness_report", default=None,
                     help="write results.json and report.html of the specs run here (per worker: DIR/gwN)")
+    group.addoption("--harness-reboot-timeout", metavar="DURATION", dest="harness_reboot_timeout", default=None,
+                    help="how long a reboot step may take until the device is ready again (default 180s)")
     group.addoption("--harness-collect", choices=["auto", "never"], dest="harness_collect", default="auto",
                     help="auto: collect YAML specs under paths named on the command line; never: do not")
 
@@ -91,6 +93,7 @@ class DevicePool:
         self._session: Any = None
         self._error: HarnessError | None = None
         self.results: list[Any] = []
+        self.device_lost: str | None = None  # set when a spec lost the device: later specs are not run
 
     def chosen_serial(self) -> tuple[str | None, bool]:
         """(serial, start a virtual device) for this process."""
@@ -114,6 +117,7 @@ class DevicePool:
             raise self._error
         from harness.runner.provision import provide_device
         from harness.runner.session import Session
+        from harness.runner.trouble import unreachable_companion
 
         try:
             serial, virtual = self.chosen_serial()
@@ -122,7 +126,11 @@ class DevicePool:
             provided = self._stack.enter_context(provide_device(serial, virtual=virtual, name=name,
                                                                 on_virtual=self._announce))
             session = Session(provided.device)
-            session.companion.connect()
+            session.reboot_timeout_s = reboot_timeout_s(self.config)
+            try:
+                session.companion.connect()
+            except CompanionNotInstalledError as e:  # installed but crash-looping is another matter
+                raise unreachable_companion(session, e) from e
         except HarnessError as e:
             self._error = e
             raise
@@ -235,6 +243,23 @@ class SpecFailed(Exception):
         self.text = text
 
 
+def reboot_timeout_s(config: pytest.Config) -> float:
+    """``--harness-reboot-timeout`` in seconds (a duration such as 90s or 5m), else the runner's default."""
+    from harness.runner.session import REBOOT_TIMEOUT_S
+    from harness.spec.durations import DurationSyntaxError, parse_duration_ms
+
+    text = config.getoption("harness_reboot_timeout")
+    if text is None:
+        return REBOOT_TIMEOUT_S
+    try:
+        ms = parse_duration_ms(text)
+    except DurationSyntaxError as e:
+        raise UsageError(f"--harness-reboot-timeout: {e}") from e
+    if ms <= 0:
+        raise UsageError("--harness-reboot-timeout: must be more than 0s")
+    return ms / 1000
+
+
 class SpecDeviceError(Exception):
     """The spec could not run to its end (device, companion, or harness trouble)."""
 
@@ -248,11 +273,20 @@ class SpecItem(pytest.Item):
     def runtest(self) -> None:
         from harness.runner.result import Verdict
         from harness.runner.runner import SpecRunner
+        from harness.runner.trouble import not_run
 
         pool = _pool(self.config)
         session = pool.session()
-        result = SpecRunner(session).run_spec(self.spec)
+        if pool.device_lost is not None:  # recorded, not sent to a device that is gone
+            result = not_run(self.spec, session, pool.device_lost)
+            pool.results.append(result)
+            raise SpecDeviceError(result.reason)
+        runner = SpecRunner(session)
+        result = runner.run_spec(self.spec)
         pool.results.append(result)
+        if runner.device_lost is not None:
+            pool.device_lost = (f"not run: device {session.device.serial} went away during spec "
+                                f"{self.spec.name!r} ({runner.device_lost})")
         self.user_properties.append(("harness_verdict", result.verdict.value))
         self.user_properties.append(("harness_round_trips", result.round_trips))
         if result.verdict is Verdict.SKIPPED:

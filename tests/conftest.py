@@ -28,6 +28,10 @@ Fixtures
     A :class:`harness.bridge.device.Device` for ``sim``, chosen through ``adb_server`` with the
     bridge's own device selection (``select_device(sim.serial)``).
 
+``session`` (module scope)
+    A :class:`harness.runner.session.Session` on ``device``'s sim, its companion connected: what the
+    runner tests hand to ``SpecRunner``.
+
 ``sim_state_dir`` (session scope, autouse)
     Points ``$HARNESS_SIM_DIR`` at a private directory so tests never see or stop sims that
     other runs started.
@@ -47,6 +51,7 @@ from harness.virtual.testing import AdbCli, AdbServerInfo, private_adb_server, r
 
 if TYPE_CHECKING:
     from harness.bridge.device import Device
+    from harness.runner.session import Session
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -85,3 +90,13 @@ def device(sim: SimInfo, adb_server: AdbServerInfo) -> "Device":
     from harness.bridge.select import select_device
 
     return select_device(sim.serial, adb_port=adb_server.port)
+
+
+@pytest.fixture(scope="module")
+def session(sim: SimInfo, adb_server: AdbServerInfo) -> "Session":
+    from harness.bridge.select import select_device
+    from harness.runner.session import Session
+
+    s = Session(select_device(sim.serial, adb_port=adb_server.port))
+    s.companion.connect()
+    return s

@@ -179,8 +179,11 @@ class ThreadedVirtualDevice:
     and returns its result.
     """
 
-    def __init__(self, *, name: str = "threaded_virtual", boot_delay: float = 0.2) -> None:
+    def __init__(self, *, name: str = "threaded_virtual", boot_delay: float = 0.2,
+                 features: tuple[str, ...] | None = None) -> None:
         self.server: VirtualDeviceServer = create_server(name=name, boot_delay=boot_delay)
+        if features is not None:  # e.g. without "shell_v2": a device older than Android 7
+            self.server.features = features
         self.serial = self.server.serial
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"vdev-{self.server.port}", daemon=True)

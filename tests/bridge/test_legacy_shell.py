@@ -4,8 +4,6 @@ process (on its own event-loop thread) and reached through the real adb server."
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -14,37 +12,19 @@ from harness.bridge.device import Device
 from harness.bridge.select import select_device
 from harness.errors import CommandFailedError, DeviceError
 from harness.virtual.adb.packets import DEVICE_FEATURES
-from harness.virtual.model.device import DeviceModel
-from harness.virtual.server import VirtualDeviceServer, bind_listening_socket
-from harness.virtual.testing import AdbServerInfo
+from harness.virtual.testing import AdbServerInfo, ThreadedVirtualDevice
 
-START_TIMEOUT_S = 10.0
+LEGACY_FEATURES = tuple(f for f in DEVICE_FEATURES if f != "shell_v2")
 
 
 @pytest.fixture(scope="module")
 def legacy_device(adb_server: AdbServerInfo) -> Iterator[Device]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="legacy-sim", daemon=True)
-    thread.start()
-    sock = bind_listening_socket(0)
-    port = sock.getsockname()[1]
-
-    async def build() -> VirtualDeviceServer:
-        model = DeviceModel(name="legacy", serial=f"virtual-{port}")
-        server = VirtualDeviceServer(model, sock=sock, features=tuple(f for f in DEVICE_FEATURES if f != "shell_v2"))
-        await server.start()
-        return server
-
-    server = asyncio.run_coroutine_threadsafe(build(), loop).result(START_TIMEOUT_S)
-    device = select_device(f"127.0.0.1:{port}", adb_port=adb_server.port)
-    try:
-        yield device
-    finally:
-        device.server.client.disconnect(device.serial)
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(START_TIMEOUT_S)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(START_TIMEOUT_S)
-        loop.close()
+    with ThreadedVirtualDevice(name="legacy", features=LEGACY_FEATURES) as vdev:
+        device = select_device(vdev.serial, adb_port=adb_server.port)
+        try:
+            yield device
+        finally:
+            device.server.client.disconnect(device.serial)
 
 
 def test_legacy_device_has_no_shell_v2(legacy_device: Device) -> None:

@@ -45,36 +45,17 @@ def test_large_batches_are_split_into_several_round_trips(device: "Device") -> N
 @pytest.fixture(scope="module")
 def legacy_device(adb_server: "AdbServerInfo") -> "Iterator[Device]":
     """A virtual device that does not advertise shell_v2 (stdout and stderr arrive mixed)."""
-    import asyncio
-    import threading
-
     from harness.bridge.select import select_device
     from harness.virtual.adb.packets import DEVICE_FEATURES
-    from harness.virtual.model.device import DeviceModel
-    from harness.virtual.server import VirtualDeviceServer, bind_listening_socket
+    from harness.virtual.testing import ThreadedVirtualDevice
 
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="legacy-batch-sim", daemon=True)
-    thread.start()
-    sock = bind_listening_socket(0)
-    port = sock.getsockname()[1]
-
-    async def build() -> VirtualDeviceServer:
-        model = DeviceModel(name="legacy_batch", serial=f"virtual-{port}")
-        server = VirtualDeviceServer(model, sock=sock, features=tuple(f for f in DEVICE_FEATURES if f != "shell_v2"))
-        await server.start()
-        return server
-
-    server = asyncio.run_coroutine_threadsafe(build(), loop).result(10)
-    device = select_device(f"127.0.0.1:{port}", adb_port=adb_server.port)
-    try:
-        yield device
-    finally:
-        device.server.client.disconnect(device.serial)
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
+    features = tuple(f for f in DEVICE_FEATURES if f != "shell_v2")
+    with ThreadedVirtualDevice(name="legacy_batch", features=features) as vdev:
+        device = select_device(vdev.serial, adb_port=adb_server.port)
+        try:
+            yield device
+        finally:
+            device.server.client.disconnect(device.serial)
 
 
 def test_batch_on_a_device_without_shell_v2(legacy_device: "Device") -> None:

@@ -25,7 +25,6 @@ import pytest
 
 from harness.bridge.device import Device
 from harness.bridge.select import select_device
-from harness.errors import CompanionUnreachableError
 from harness.runner.result import StepStatus, Verdict
 from harness.runner.runner import SpecRunner
 from harness.runner.session import Session
@@ -227,10 +226,12 @@ def test_a_job_that_crashes_is_asserted_and_rescheduled(session: Session, tmp_pa
     restart = next(e for e in result.events if e["kind"] == "process_start" and e["seq"] > crashed["seq"])
     assert restart["detail"]["previous_exit"]["reason"] == "CRASH"
     started = [e for e in result.events if e["kind"] == "started"]
-    # JobScheduler rescheduled the job whose process died, with the default backoff (30 s linear... exp.)
+    # JobScheduler rescheduled the job whose process died, after the default backoff (30 s), no onStopJob
     assert started[1]["elapsed_ms"] - crashed["elapsed_ms"] >= 30_000
-    trace = session.device.shell(["vdev", "trace"], check=True).stdout
-    assert '"kind": "job_rescheduled"' in trace or '"kind":"job_rescheduled"' in trace
+    trace = [json.loads(line) for line in session.device.shell(["vdev", "trace"], check=True).stdout.splitlines()]
+    died = [r for r in trace if r["kind"] == "process_died" and r.get("exit_reason") == "CRASH"]
+    assert len(died) == 1
+    assert any(r["kind"] == "job_rescheduled" and r["failures"] == 1 for r in trace)
 
 
 def test_a_job_that_always_crashes_fails_the_spec_not_the_harness(session: Session, tmp_path: Path) -> None:
@@ -305,4 +306,25 @@ def test_missing_app_stays_not_installed(session: Session) -> None:
         assert unreachable_companion(session, error) is error
     finally:
         session.device.shell(["vdev", "reset"], check=True)
-    assert isinstance(CompanionUnreachableError("s", "c", 0, "e", "x"), Exception)
+
+
+# ---------------------------------------------------------------- the pytest plugin
+
+def test_pytest_plugin_records_the_specs_after_a_vanished_device(adb_server: AdbServerInfo, doomed_sim: SimInfo,
+                                                                  tmp_path: Path) -> None:
+    device = select_device(doomed_sim.serial, adb_port=adb_server.port)
+    device.shell(["vdev", "die-after", "1", "cmd", "deviceidle", "force-idle"], check=True)
+    specs = write_specs(tmp_path / "specs", {"a.yaml": PASSES.format(name="a-passes-first"),
+                                             "b.yaml": DIES_AT_DOZE,
+                                             "c.yaml": PASSES.format(name="c-after-the-death")})
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(specs),
+                        "--device", doomed_sim.serial, "--harness-report", str(tmp_path / "report"),
+                        "--harness-reboot-timeout", "20s"],
+                       capture_output=True, text=True, env=env_for(adb_server), timeout=SUBPROCESS_TIMEOUT_S,
+                       cwd=tmp_path)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "2 failed, 1 passed" in p.stdout
+    assert "spec b-dies-at-doze could not run: " in p.stdout and "device went away during" in p.stdout
+    assert "spec c-after-the-death could not run: not run: device " in p.stdout
+    data = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert [s["verdict"] for s in data["specs"]] == ["PASSED", "ERROR", "ERROR"]

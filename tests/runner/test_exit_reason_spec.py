@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
-from harness.bridge.select import select_device
 from harness.runner.result import Verdict
 from harness.runner.runner import SpecRunner
 from harness.runner.session import Session
 from harness.spec.loader import load_spec
-from harness.virtual.sim import SimInfo
-from harness.virtual.testing import AdbServerInfo
 
 SPEC = """\
 spec: swipe-exit-reason
@@ -38,13 +34,6 @@ expect:
     after: swiped
   - never: {kind: process_start, detail: {previous_exit: {subreason: FORCE_STOP}}}
 """
-
-
-@pytest.fixture(scope="module")
-def session(sim: SimInfo, adb_server: AdbServerInfo) -> Session:
-    s = Session(select_device(sim.serial, adb_port=adb_server.port))
-    s.companion.connect()
-    return s
 
 
 def test_swipe_exit_reason_is_asserted_by_a_nested_detail(session: Session, tmp_path: Path) -> None:

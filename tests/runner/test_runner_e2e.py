@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from harness.bridge.device import Device
-from harness.bridge.select import select_device
 from harness.runner.result import StepStatus, Verdict
 from harness.runner.runner import SpecRunner
 from harness.runner.session import Session
@@ -28,13 +27,6 @@ from harness.virtual.testing import AdbServerInfo
 SPECS = Path(__file__).parent / "specs"
 ROOT = Path(__file__).resolve().parents[2]
 SUBPROCESS_TIMEOUT_S = 120
-
-
-@pytest.fixture(scope="module")
-def session(sim: SimInfo, adb_server: AdbServerInfo) -> Session:
-    s = Session(select_device(sim.serial, adb_port=adb_server.port))
-    s.companion.connect()
-    return s
 
 
 def vdev_state(device: Device) -> dict[str, Any]:

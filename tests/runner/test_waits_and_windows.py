@@ -87,13 +87,6 @@ expect:
 
 
 @pytest.fixture(scope="module")
-def session(sim: SimInfo, adb_server: AdbServerInfo) -> Session:
-    s = Session(select_device(sim.serial, adb_port=adb_server.port))
-    s.companion.connect()
-    return s
-
-
-@pytest.fixture(scope="module")
 def real_session(sim: SimInfo, adb_server: AdbServerInfo) -> Iterator[Session]:
     s = Session(select_device(sim.serial, adb_port=adb_server.port), clock=RealTime())
     s.companion.connect()

@@ -16,24 +16,14 @@ from pathlib import Path
 import pytest
 
 from harness.bridge.device import Device
-from harness.bridge.select import select_device
 from harness.runner.result import SpecResult, Verdict
 from harness.runner.runner import Progress, SpecRunner
 from harness.runner.session import Session
 from harness.spec.loader import load_spec
-from harness.virtual.sim import SimInfo
-from harness.virtual.testing import AdbServerInfo
 from tests.ui.conftest import PKG, sh
 
 TEST_SPECS = Path(__file__).parent / "specs"
 LIBRARY = Path(__file__).resolve().parents[2] / "specs" / "screen"
-
-
-@pytest.fixture(scope="module")
-def session(sim: SimInfo, adb_server: AdbServerInfo) -> Session:
-    s = Session(select_device(sim.serial, adb_port=adb_server.port))
-    s.companion.connect()
-    return s
 
 
 def run(session: Session, path: Path) -> SpecResult:

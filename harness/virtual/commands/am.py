@@ -101,7 +101,7 @@ def _intent_text(intent: dict[str, object], flags: int) -> str:
     return "Intent { " + " ".join(parts) + " }"
 
 
-def _split_component(ctx: CommandContext, comp: str) -> tuple[str, str]:
+def _split_component(comp: str) -> tuple[str, str]:
     pkg, _, cls = comp.partition("/")
     if cls.startswith("."):
         cls = pkg + cls
@@ -118,7 +118,7 @@ def am_start(ctx: CommandContext, args: list[str]) -> ShellResult:
     pkg: str | None = None
     cls: str | None = None
     if isinstance(comp, str):
-        pkg, cls = _split_component(ctx, comp)
+        pkg, cls = _split_component(comp)
     elif isinstance(intent.get("package"), str):
         pkg = str(intent["package"])
         info = m.packages.installed.get(pkg)
@@ -164,7 +164,7 @@ def am_broadcast(ctx: CommandContext, args: list[str]) -> ShellResult:
     pkg: str | None = None
     comp = intent.get("component")
     if isinstance(comp, str):
-        pkg = _split_component(ctx, comp)[0]
+        pkg = _split_component(comp)[0]
     elif isinstance(intent.get("package"), str):
         pkg = str(intent["package"])
     include_stopped = bool(flags & FLAG_INCLUDE_STOPPED_PACKAGES)

@@ -289,7 +289,7 @@ _SUBCOMMANDS = {
 
 
 # ---------------------------------------------------------------------- dumpsys jobscheduler
-def _job_block(model, js_sched: JobScheduler, job: JobStatus, now: int, full: bool, indent: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _job_block(js_sched: JobScheduler, job: JobStatus, now: int, full: bool, indent: str) -> list[str]:
     info = job.info
     i2 = indent + "  "
     lines = [f"{indent}{format_uid(job.uid)} tag=*job*/{info.service}",
@@ -381,7 +381,7 @@ def dumpsys_jobscheduler(ctx: CommandContext, argv: list[str]) -> ShellResult:
     out.append(f"Registered {len(sched.jobs)} jobs:")
     for job in jobs:
         out.append(f"  JOB #{unique_id(job)}: {job.ident:x} {job.info.service}")
-        out.extend(_job_block(model, sched, job, now, True, "    "))
+        out.extend(_job_block(sched, job, now, True, "    "))
         r = sched.readiness(job)
         key = (job.package, job.job_id)
         active = key in sched.running
@@ -407,7 +407,7 @@ def dumpsys_jobscheduler(ctx: CommandContext, argv: list[str]) -> ShellResult:
         out.append(f"  Slot #{slot}: {short_string(run.js)}")
         out.append(f"    Running for: {format_duration(now - run.started_ms)},"
                    f" timeout at: {format_duration(run.started_ms + run.limit_ms - now)}")
-        out.extend(_job_block(model, sched, run.js, now, False, "      "))
+        out.extend(_job_block(sched, run.js, now, False, "      "))
         out.append(f"    Evaluated bias: 0 [DEFAULT]")
         slot += 1
     if slot == 0:

@@ -179,7 +179,7 @@ class CompanionApp(Subsystem):
         post = api < 33 or pk.has_permission(self.package, "android.permission.POST_NOTIFICATIONS")
         return {
             "ok": True,
-            "protocol": {"major": companion_rpc.PROTOCOL_MAJOR, "minor": companion_rpc.PROTOCOL_MINOR},
+            "protocol": {"major": protocol.PROTOCOL_MAJOR, "minor": protocol.PROTOCOL_MINOR},
             "app": {"package": self.package, "version_name": info.version_name or VERSION_NAME,
                     "version_code": info.version_code, "target_sdk": info.target_sdk},
             "device": {"api": api, "boot_count": m.clock.boot_count, "elapsed_ms": m.clock.elapsed_ms,

@@ -14,26 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from harness.companion.protocol import (
-    EVENTS_LIMIT_DEFAULT,
-    EVENTS_LIMIT_MAX,
-    ONE_TIME_UNIQUE_POLICIES,
-    PERIODIC_UNIQUE_POLICIES,
-    PROTOCOL_MAJOR,
-    PROTOCOL_MINOR,
-    REPEATING_ALARM_METHODS,
-    AlarmMethod,
-    AlarmType,
-    BackoffPolicy,
-    ForegroundType,
-    JobNetwork,
-    Mechanism,
-    OnStop,
-    OutOfQuota,
-    Outcome,
-    WorkKind,
-    WorkNetwork,
-)
+from harness.companion import protocol
 
 if TYPE_CHECKING:
     from harness.virtual.model.companion import CompanionApp
@@ -48,8 +29,8 @@ def _names(values: "type[enum.Enum] | tuple[enum.Enum, ...]") -> tuple[str, ...]
     return tuple(v.value for v in values)
 
 
-MECHANISMS = _names(Mechanism)
-OUTCOMES = _names(Outcome)
+MECHANISMS = _names(protocol.Mechanism)
+OUTCOMES = _names(protocol.Outcome)
 
 
 class RpcFailure(Exception):
@@ -225,8 +206,8 @@ WORK_FIELDS = ("kind", "interval_ms", "flex_ms", "initial_delay_ms", "network", 
                "foreground", "tags")
 ALARM_FIELDS = ("type", "method", "trigger_in_ms", "window_ms", "interval_ms")
 FOREGROUND_FIELDS = ("type",)
-FGS_MIN_API = {ForegroundType.DATA_SYNC.value: 29, ForegroundType.SHORT_SERVICE.value: 34,
-               ForegroundType.SPECIAL_USE.value: 34}
+FGS_MIN_API = {protocol.ForegroundType.DATA_SYNC.value: 29, protocol.ForegroundType.SHORT_SERVICE.value: 34,
+               protocol.ForegroundType.SPECIAL_USE.value: 34}
 
 
 def _only_with(o: Obj, name: str, needs: str) -> RpcFailure:
@@ -267,7 +248,7 @@ def parse_task(task: dict[str, Any], api: int) -> TaskRequest:
                     raise RpcFailure("bad_value", f"{f}[{i}] must be one of {'|'.join(OUTCOMES)}, not \"{x}\"",
                                      f"{f}[{i}]")
             req.outcomes = list(outcomes)
-        on_stop = b.enum("on_stop", _names(OnStop))
+        on_stop = b.enum("on_stop", _names(protocol.OnStop))
         if on_stop is not None:
             req.on_stop = on_stop
     return req
@@ -281,7 +262,7 @@ def _job_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     expedited = o.bool("expedited") or False
     if expedited and api < 31:
         raise RpcFailure("not_supported", f"expedited jobs need API 31, the device has {api}", o.p("expedited"))
-    network = o.enum("network", _names(JobNetwork)) or "none"
+    network = o.enum("network", _names(protocol.JobNetwork)) or "none"
     if network == "cellular" and api < 28:
         raise RpcFailure("not_supported", f"network cellular needs API 28, the device has {api}", o.p("network"))
     job_id = o.long("job_id", -2**31, 2**31 - 1)
@@ -297,7 +278,7 @@ def _job_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
         "requires_battery_not_low": o.bool("requires_battery_not_low") or False,
         "requires_storage_not_low": o.bool("requires_storage_not_low") or False,
         "persisted": o.bool("persisted") or False,
-        "backoff_policy": o.enum("backoff_policy", _names(BackoffPolicy)) or "exponential",
+        "backoff_policy": o.enum("backoff_policy", _names(protocol.BackoffPolicy)) or "exponential",
         "backoff_initial_ms": o.long("backoff_initial_ms", 0),
         "expedited": expedited,
     }
@@ -308,7 +289,7 @@ def _job_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
 
 
 def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
-    kind = o.enum("kind", _names(WorkKind)) or "one_time"
+    kind = o.enum("kind", _names(protocol.WorkKind)) or "one_time"
     periodic = kind == "periodic"
     interval = o.long("interval_ms", 1, required=periodic)
     if interval is not None and not periodic:
@@ -319,7 +300,7 @@ def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     unique_name = o.str("unique_name")
     if unique_name is not None and unique_name == "":
         raise RpcFailure("bad_value", f"{o.p('unique_name')} must not be empty", o.p("unique_name"))
-    policies = _names(PERIODIC_UNIQUE_POLICIES if periodic else ONE_TIME_UNIQUE_POLICIES)
+    policies = _names(protocol.PERIODIC_UNIQUE_POLICIES if periodic else protocol.ONE_TIME_UNIQUE_POLICIES)
     policy = o.enum("unique_policy", policies)
     if policy is not None and unique_name is None:
         raise _only_with(o, "unique_policy", "unique_name")
@@ -332,7 +313,7 @@ def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     if after and unique_name is not None:  # a task with `after` joins its predecessors' chain, named by them
         raise _only_when(o, "unique_name", "after is not given")
     initial = o.long("initial_delay_ms", 0)
-    network = o.enum("network", _names(WorkNetwork)) or "none"
+    network = o.enum("network", _names(protocol.WorkNetwork)) or "none"
     p: dict[str, Any] = {
         "kind": kind,
         "interval_ms": interval,
@@ -343,10 +324,10 @@ def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
         "requires_device_idle": o.bool("requires_device_idle") or False,
         "requires_battery_not_low": o.bool("requires_battery_not_low") or False,
         "requires_storage_not_low": o.bool("requires_storage_not_low") or False,
-        "backoff_policy": o.enum("backoff_policy", _names(BackoffPolicy)) or "exponential",
+        "backoff_policy": o.enum("backoff_policy", _names(protocol.BackoffPolicy)) or "exponential",
         "backoff_delay_ms": o.long("backoff_delay_ms", 0),
         "expedited": o.bool("expedited") or False,
-        "out_of_quota": o.enum("out_of_quota", _names(OutOfQuota)) or "run_as_non_expedited",
+        "out_of_quota": o.enum("out_of_quota", _names(protocol.OutOfQuota)) or "run_as_non_expedited",
         "unique_name": unique_name,
         "unique_policy": policy or "keep",
         "after": after,
@@ -358,8 +339,8 @@ def _work_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     return p
 
 
-ALARM_TYPES = _names(AlarmType)
-ALARM_METHODS = _names(AlarmMethod)
+ALARM_TYPES = _names(protocol.AlarmType)
+ALARM_METHODS = _names(protocol.AlarmMethod)
 
 
 def _alarm_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
@@ -373,7 +354,7 @@ def _alarm_params(o: Obj, task_id: str, api: int) -> dict[str, Any]:
     window = o.long("window_ms", 1, required=method == "set_window")
     if window is not None and method != "set_window":
         raise _only_when(o, "window_ms", "method is set_window")
-    repeating = method in _names(REPEATING_ALARM_METHODS)
+    repeating = method in _names(protocol.REPEATING_ALARM_METHODS)
     interval = o.long("interval_ms", 1, required=repeating)
     if interval is not None and not repeating:
         raise _only_when(o, "interval_ms", "method is set_repeating or set_inexact_repeating")
@@ -411,9 +392,10 @@ def _check_protocol(o: Obj) -> None:
         return
     major = pr.long("major", 0, 2**31 - 1, required=True)
     pr.long("minor", 0, 2**31 - 1)
-    if major != PROTOCOL_MAJOR:
+    if major != protocol.PROTOCOL_MAJOR:
         raise RpcFailure("protocol_mismatch",
-                         f"client protocol major {major} differs from the app's {PROTOCOL_MAJOR}.{PROTOCOL_MINOR};"
+                         f"client protocol major {major} differs from the app's "
+                         f"{protocol.PROTOCOL_MAJOR}.{protocol.PROTOCOL_MINOR};"
                          " install the matching app (harness companion install)", pr.p("major"))
 
 
@@ -476,8 +458,8 @@ def _m_list(app: "CompanionApp", o: Obj) -> dict[str, Any]:
 
 def _m_events(app: "CompanionApp", o: Obj) -> dict[str, Any]:
     since = o.long("since", 0)
-    limit = o.long("limit", 1, EVENTS_LIMIT_MAX)
-    return app.events(since or 0, limit if limit is not None else EVENTS_LIMIT_DEFAULT)
+    limit = o.long("limit", 1, protocol.EVENTS_LIMIT_MAX)
+    return app.events(since or 0, limit if limit is not None else protocol.EVENTS_LIMIT_DEFAULT)
 
 
 def _m_clear_events(app: "CompanionApp", o: Obj) -> dict[str, Any]:

@@ -249,13 +249,19 @@ class FileStore(Subsystem):
         parent.mtime = when
         return node
 
-    def touch(self, path: str, *, uid: int = ROOT_UID, mtime: int | None = None) -> Node:
-        full = self.normalize(path)
+    def _lookup_or_none(self, full: str) -> Node | None:
+        """The node at a normalized path, or None where nothing is (other errors, e.g. ENOTDIR, raise)."""
         try:
-            node = self._lookup(full)
+            return self._lookup(full)
         except FsError as e:
             if e.errno != errno.ENOENT:
                 raise
+            return None
+
+    def touch(self, path: str, *, uid: int = ROOT_UID, mtime: int | None = None) -> Node:
+        full = self.normalize(path)
+        node = self._lookup_or_none(full)
+        if node is None:
             return self.write(full, b"", uid=uid, mtime=mtime)
         if node.kind == NodeKind.FILE or node.is_dir:
             self.check_write(full, uid)
@@ -264,14 +270,10 @@ class FileStore(Subsystem):
 
     def mkdir(self, path: str, *, uid: int = ROOT_UID, perm: int = 0o771, parents: bool = False) -> Node:
         full = self.normalize(path)
-        try:
-            node = self._lookup(full)
-        except FsError as e:
-            if e.errno != errno.ENOENT:
-                raise
-        else:
-            if parents and node.is_dir:
-                return node
+        existing = self._lookup_or_none(full)
+        if existing is not None:
+            if parents and existing.is_dir:
+                return existing
             raise FsError(errno.EEXIST, path)
         parent_path, name = posixpath.split(full)
         if parents and not self.exists(parent_path):

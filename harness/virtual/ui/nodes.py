@@ -209,11 +209,11 @@ def find_all(roots: list[Node], sel: dict[str, Any]) -> list[Node]:
             for cand in pool:
                 if node_matches(cand, sub) and all(cand is not x for x in nxt):
                     nxt.append(cand)
-        found = [x for i, x in enumerate(nxt) if _instance_ok(sub, nxt, i)]
+        found = [x for i, x in enumerate(nxt) if _instance_ok(sub, i)]
     return found
 
 
-def _instance_ok(sel: dict[str, Any], matches: list[Node], i: int) -> bool:
+def _instance_ok(sel: dict[str, Any], i: int) -> bool:
     return "instance" not in sel or int(sel["instance"]) == i
 
 
