@@ -107,6 +107,15 @@ class UnexpectedOutputError(DeviceError):
         super().__init__(f"cannot read the output of {command!r}: {problem}{shown}", serial)
 
 
+class UnsupportedOnDeviceError(DeviceError):
+    """The device has no shell way to do this (e.g. airplane mode before API 30): not a failure of the app."""
+
+    def __init__(self, serial: str | None, what: str, why: str) -> None:
+        self.what = what
+        self.why = why
+        super().__init__(f"{what} is not possible on this device: {why}", serial)
+
+
 class BootTimeoutError(DeviceError):
     """The device did not become ready after a reboot within the timeout."""
 

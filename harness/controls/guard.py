@@ -150,6 +150,8 @@ class DeviceStateGuard:
                keys: Sequence[tuple[settings.Namespace, str]]) -> list[_Read]:
         pkg = self.package
         if kind is StateKind.AIRPLANE:
+            if api < network.AIRPLANE_CMD_MIN_API:
+                return []  # no shell way to change it there, so nothing a spec did needs restoring
             return [_Read(kind, [["settings", "get", "global", "airplane_mode_on"]], lambda rs: [
                 _Restorer(kind, "airplane", network.airplane_commands(_flag(rs[0], 0), api), _flag(rs[0], 0))])]
         if kind is StateKind.WIFI:

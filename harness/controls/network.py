@@ -3,8 +3,8 @@
 * Wi-Fi / data: ``svc wifi enable|disable``, ``svc data enable|disable``; the state is the
   ``wifi_on`` (WifiSettingsStore: 0 off, 1 on, 2 on despite airplane mode, 3 off for airplane
   mode) and ``mobile_data`` (1/0) global settings.
-* Airplane mode: ``cmd connectivity airplane-mode enable|disable`` (API 30+); before that the
-  ``airplane_mode_on`` setting plus the ``AIRPLANE_MODE`` broadcast. State: ``airplane_mode_on``.
+* Airplane mode: ``cmd connectivity airplane-mode enable|disable`` (API 30+); older devices have no
+  shell way (see :func:`airplane_commands`). State: ``airplane_mode_on``.
 * Metered Wi-Fi: ``cmd netpolicy set metered-network ID true|false|undefined`` on a saved
   network's id (``"SSID"``, quotes included), listed with ``cmd netpolicy list wifi-networks``
   as ``ID;true|false|none``. AOSP's ``set metered-network`` exits with -1 (255) even when it
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from harness.controls.base import Commands, first_line, read, run, unexpected
+from harness.errors import UnsupportedOnDeviceError
 
 if TYPE_CHECKING:
     from harness.bridge.device import Device
@@ -55,11 +56,16 @@ def data_commands(enabled: bool) -> Commands:
 
 
 def airplane_commands(enabled: bool, api: int = AIRPLANE_CMD_MIN_API) -> Commands:
-    if api >= AIRPLANE_CMD_MIN_API:
-        return [["cmd", "connectivity", "airplane-mode", "enable" if enabled else "disable"]]
-    return [["settings", "put", "global", "airplane_mode_on", "1" if enabled else "0"],
-            ["am", "broadcast", "-a", "android.intent.action.AIRPLANE_MODE", "--ez", "state",
-             "true" if enabled else "false"]]
+    """``cmd connectivity airplane-mode`` (ConnectivityService shell command, API 30+).
+
+    Before API 30 the shell has no way: writing ``airplane_mode_on`` alone does not switch the radios,
+    and ``android.intent.action.AIRPLANE_MODE`` is a protected broadcast that uid 2000 may not send.
+    """
+    if api < AIRPLANE_CMD_MIN_API:
+        raise UnsupportedOnDeviceError(None, "airplane mode",
+                                       f"`cmd connectivity airplane-mode` needs API {AIRPLANE_CMD_MIN_API} "
+                                       f"(the device has {api}); use `network: none` instead")
+    return [["cmd", "connectivity", "airplane-mode", "enable" if enabled else "disable"]]
 
 
 def state_commands() -> Commands:

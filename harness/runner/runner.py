@@ -27,6 +27,7 @@ from typing import Any
 from harness import __version__
 from harness.companion.client import parse_call_output
 from harness.companion.protocol import Method
+from harness.controls import network as network_ctl
 from harness.controls.guard import DeviceStateGuard, StateKind
 from harness.errors import CompanionNotInstalledError, CompanionRpcError, HarnessError
 from harness.runner import steps as steps_mod
@@ -292,6 +293,11 @@ class SpecRunner:
                 if kind == "configure":
                     parse_call_output(r.stdout, r.stderr, r.status, method=Method.CONFIGURE,
                                       serial=s.device.serial, command=r.command)
+                elif kind == "airplane_off_check":
+                    if r.stdout.strip() == "1":
+                        raise steps_mod.SpecSkip(
+                            "the device cannot do this: airplane mode is on and the shell cannot turn it off "
+                            f"before API {network_ctl.AIRPLANE_CMD_MIN_API} (the device has {s.api_level})")
                 else:
                     steps_mod.check([r])
         if spec.setup.metered is not None:

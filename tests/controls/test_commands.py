@@ -7,6 +7,7 @@ import pytest
 from harness.bridge.shell import quote_argv
 from harness.controls import app, appops, battery, doze, jobs, network, power, settings, standby
 from harness.controls.batch import batch_script, split_batch_output
+from harness.errors import UnsupportedOnDeviceError
 
 PKG = "dev.harness.companion"
 
@@ -59,9 +60,8 @@ def test_network_by_api() -> None:
     assert network.wifi_commands(False) == [["svc", "wifi", "disable"]]
     assert network.data_commands(True) == [["svc", "data", "enable"]]
     assert network.airplane_commands(True, api=34) == [["cmd", "connectivity", "airplane-mode", "enable"]]
-    old = network.airplane_commands(True, api=29)
-    assert old[0] == ["settings", "put", "global", "airplane_mode_on", "1"]
-    assert old[1][:3] == ["am", "broadcast", "-a"] and old[1][-1] == "true"
+    with pytest.raises(UnsupportedOnDeviceError, match="needs API 30"):
+        network.airplane_commands(True, api=29)  # AIRPLANE_MODE is a protected broadcast; no shell way
     assert network.set_metered_commands('"Harness Wi-Fi"', network.MeteredOverride.NONE) == [
         ["cmd", "netpolicy", "set", "metered-network", '"Harness Wi-Fi"', "undefined"]]
     nets = network.parse_wifi_networks('"Harness Wi-Fi";true\n"Other; net";none\ngarbage\n')

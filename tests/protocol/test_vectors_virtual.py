@@ -37,13 +37,13 @@ def content_call(device: "Device", method: str, arg: str | None) -> dict[str, An
     return answer
 
 
-def run_step(device: "Device", step: Step, variables: dict[str, int]) -> list[str]:
+def run_step(device: "Device", step: Step, variables: dict[str, int | str]) -> list[str]:
     where = f"{step.method} {arg_text(step, variables)}"
     answer = content_call(device, step.method, arg_text(step, variables))
     problems = [f"{where}: {p}" for p in check_answer(answer, substitute(step.expect, variables))]
     for name, path in step.save.items():
         value = lookup(answer, path)
-        assert isinstance(value, int), f"{where}: cannot save {path} from {answer}"
+        assert isinstance(value, (int, str)) and not isinstance(value, bool), f"{where}: cannot save {path} from {answer}"
         variables[name] = value
     if step.event is not None:
         ev = substitute(step.event, variables)
@@ -61,7 +61,7 @@ def run_step(device: "Device", step: Step, variables: dict[str, int]) -> list[st
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_vector(case: Case, device: "Device") -> None:
     device.shell(["vdev", "reset"], check=True)
-    variables: dict[str, int] = {}
+    variables: dict[str, int | str] = {}
     problems: list[str] = []
     for step in case.steps:
         problems += run_step(device, step, variables)

@@ -47,13 +47,18 @@ def load_cases(path: Path = VECTORS_PATH) -> list[Case]:
     return cases
 
 
-def substitute(value: Any, variables: dict[str, int]) -> Any:
-    """Replaces every string ``${name}`` / ``${name+N}`` by the saved integer (plus N)."""
+def substitute(value: Any, variables: dict[str, int | str]) -> Any:
+    """Replaces every string ``${name}`` by the saved integer or string, ``${name+N}`` by the saved
+    integer plus N."""
     if isinstance(value, str):
         m = _VAR.match(value)
         if m is None:
             return value
-        return variables[m.group(1)] + int(m.group(2) or 0)
+        saved = variables[m.group(1)]
+        if isinstance(saved, str):
+            assert m.group(2) is None, f"{value}: {m.group(1)} is a string"
+            return saved
+        return saved + int(m.group(2) or 0)
     if isinstance(value, list):
         return [substitute(v, variables) for v in value]
     if isinstance(value, dict):
@@ -61,7 +66,7 @@ def substitute(value: Any, variables: dict[str, int]) -> Any:
     return value
 
 
-def arg_text(step: Step, variables: dict[str, int]) -> str | None:
+def arg_text(step: Step, variables: dict[str, int | str]) -> str | None:
     """The --arg word of a step, or None when the step sends no argument."""
     if step.arg_raw is not None:
         return step.arg_raw

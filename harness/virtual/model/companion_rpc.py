@@ -31,6 +31,7 @@ def _names(values: "type[enum.Enum] | tuple[enum.Enum, ...]") -> tuple[str, ...]
 
 MECHANISMS = _names(protocol.Mechanism)
 OUTCOMES = _names(protocol.Outcome)
+CRASH_MECHANISMS = _names((protocol.Mechanism.JOB, protocol.Mechanism.WORK))  # runs that can end in `crash`
 
 
 class RpcFailure(Exception):
@@ -247,6 +248,9 @@ def parse_task(task: dict[str, Any], api: int) -> TaskRequest:
                 if x not in OUTCOMES:
                     raise RpcFailure("bad_value", f"{f}[{i}] must be one of {'|'.join(OUTCOMES)}, not \"{x}\"",
                                      f"{f}[{i}]")
+                if x == protocol.Outcome.CRASH.value and mechanism not in CRASH_MECHANISMS:
+                    raise RpcFailure("bad_value", f"{f}[{i}] crash applies only when task.mechanism is job or work,"
+                                     f" not {mechanism}", f"{f}[{i}]")
             req.outcomes = list(outcomes)
         on_stop = b.enum("on_stop", _names(protocol.OnStop))
         if on_stop is not None:

@@ -63,7 +63,7 @@ class ProtocolVectorsTest(private val name: String, private val case: JSONObject
 
     @Test
     fun conforms() {
-        val vars = HashMap<String, Long>()
+        val vars = HashMap<String, Any>()
         val steps = ArrayList<JSONObject>()
         case.optJSONArray("setup")?.let { a -> for (i in 0 until a.length()) steps += a.getJSONObject(i) }
         steps += case
@@ -73,7 +73,7 @@ class ProtocolVectorsTest(private val name: String, private val case: JSONObject
         assertTrue("$name:\n" + problems.joinToString("\n"), problems.isEmpty())
     }
 
-    private fun runStep(step: JSONObject, vars: Map<String, Long>): List<String> {
+    private fun runStep(step: JSONObject, vars: Map<String, Any>): List<String> {
         val method = step.getString("method")
         val arg = when {
             step.has("arg_raw") -> step.getString("arg_raw")
@@ -86,8 +86,8 @@ class ProtocolVectorsTest(private val name: String, private val case: JSONObject
         step.optJSONObject("save")?.let { save ->
             for (key in save.keys()) {
                 val v = lookup(answer, save.getString(key))
-                check(v is Int || v is Long) { "$where: cannot save ${save.getString(key)} from $answer" }
-                (vars as MutableMap)[key] = (v as Number).toLong()
+                check(v is Int || v is Long || v is String) { "$where: cannot save ${save.getString(key)} from $answer" }
+                (vars as MutableMap)[key] = if (v is String) v else (v as Number).toLong()
             }
         }
         step.optJSONObject("event")?.let { raw ->
@@ -149,9 +149,13 @@ class ProtocolVectorsTest(private val name: String, private val case: JSONObject
             }
         }
 
-        fun substitute(value: Any?, vars: Map<String, Long>): Any? = when (value) {
+        /** `${NAME}`: the saved integer or string; `${NAME+N}`: the saved integer plus N. */
+        fun substitute(value: Any?, vars: Map<String, Any>): Any? = when (value) {
             is String -> VAR.matchEntire(value)?.let { m ->
-                vars.getValue(m.groupValues[1]) + (m.groupValues[2].takeIf { it.isNotEmpty() }?.toLong() ?: 0L)
+                when (val saved = vars.getValue(m.groupValues[1])) {
+                    is String -> saved.also { check(m.groupValues[2].isEmpty()) { "$value: ${m.groupValues[1]} is a string" } }
+                    else -> (saved as Long) + (m.groupValues[2].takeIf { it.isNotEmpty() }?.toLong() ?: 0L)
+                }
             } ?: value
             is JSONArray -> JSONArray().also { out -> for (i in 0 until value.length()) out.put(substitute(value.get(i), vars)) }
             is JSONObject -> JSONObject().also { out -> for (k in value.keys()) out.put(k, substitute(value.get(k), vars)) }

@@ -18,6 +18,7 @@ import dev.harness.companion.service.ForegroundTasks
 import dev.harness.companion.service.Notifications
 import dev.harness.companion.tasks.AlarmParams
 import dev.harness.companion.tasks.ConfigStore
+import dev.harness.companion.tasks.Crashes
 import dev.harness.companion.tasks.Mechanism
 import dev.harness.companion.tasks.ScheduleGate
 import dev.harness.companion.tasks.TaskParser
@@ -51,9 +52,11 @@ class CompanionGraph private constructor(
     val config = ConfigStore(database)
     val gate = ScheduleGate()
 
-    val jobRunner = JobRunner(journal, registry, gate, scope)
+    /** Behavior outcome `crash` (its [Crashes.crasher] is replaced by the JVM tests). */
+    val crashes = Crashes(journal, registry)
+    val jobRunner = JobRunner(journal, registry, gate, scope, crashes)
     val workChains = WorkChains(registry)
-    val workRunner = WorkRunner(journal, registry, gate)
+    val workRunner = WorkRunner(journal, registry, gate, crashes)
     val alarmFirings = AlarmFirings(journal, registry, clock, gate)
     val foregroundTasks = ForegroundTasks(journal, registry, gate, scope)
     val coroutineTasks = CoroutineTasks(journal, registry, gate)

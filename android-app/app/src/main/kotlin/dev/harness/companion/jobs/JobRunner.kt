@@ -3,7 +3,9 @@ package dev.harness.companion.jobs
 import dev.harness.companion.journal.Journal
 import dev.harness.companion.journal.ReasonNames
 import dev.harness.companion.tasks.Behavior
+import dev.harness.companion.tasks.Crashes
 import dev.harness.companion.tasks.JobParams
+import dev.harness.companion.tasks.Mechanism
 import dev.harness.companion.tasks.OnStop
 import dev.harness.companion.tasks.Outcome
 import dev.harness.companion.tasks.ScheduleGate
@@ -21,14 +23,16 @@ import java.util.concurrent.ConcurrentHashMap
  * What [HarnessJobService] does, without the service: [onStart] runs on the caller's thread (the
  * main thread in the service), journals `started`, and offloads the work to [scope]; the work
  * journals `work_started`, runs `behavior.duration_ms`, journals `finished` and calls `finish`
- * (JobService.jobFinished) with reschedule = (outcome is retry). [onStop] cancels the work and
- * answers `behavior.on_stop`.
+ * (JobService.jobFinished) with reschedule = (outcome is retry); outcome `crash` instead hands
+ * the run to [crashes] (journals `crashed`, then the process crashes: no `finished`, no
+ * jobFinished). [onStop] cancels the work and answers `behavior.on_stop`.
  */
 class JobRunner(
     private val journal: Journal,
     private val registry: TaskRegistry,
     private val gate: ScheduleGate,
     private val scope: CoroutineScope,
+    private val crashes: Crashes,
 ) {
     private val running = ConcurrentHashMap<Int, Job>()
     private val lastLaunched = ConcurrentHashMap<Int, Job>()
@@ -47,6 +51,11 @@ class JobRunner(
             val self = coroutineContext[Job]!!
             if (!running.remove(jobId, self)) return@launch // stopped meanwhile
             val outcome = behavior.outcomeFor(run)
+            if (outcome == Outcome.CRASH && taskId != null) {
+                // The process dies with the job unfinished: JobScheduler reschedules it (backoff).
+                crashes.crash(taskId, Mechanism.JOB, run)
+                return@launch
+            }
             val reschedule = outcome == Outcome.RETRY
             if (record != null) {
                 val state = when {

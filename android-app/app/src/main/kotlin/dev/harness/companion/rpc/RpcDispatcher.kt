@@ -10,10 +10,10 @@ import dev.harness.companion.tasks.TaskParser
 import dev.harness.companion.tasks.TaskRecord
 import dev.harness.companion.tasks.TaskRegistry
 import dev.harness.companion.tasks.TaskState
-import dev.harness.companion.tasks.UniquePolicy
 import dev.harness.companion.tasks.WorkKind
 import dev.harness.companion.tasks.WorkParams
 import dev.harness.companion.work.ChainJoin
+import dev.harness.companion.work.PeriodicJoin
 import dev.harness.companion.work.WorkChains
 import dev.harness.companion.work.WorkRequestPlan
 import org.json.JSONArray
@@ -143,7 +143,7 @@ class RpcDispatcher(
             refused(spec.id, spec.mechanism, e)
         }
         val join = chainJoin(spec.id, spec.params)
-        val kept = (join as? ChainJoin.Kept)?.unique ?: keptUniquePeriodicWork(spec.id, spec.params)
+        val kept = (join as? ChainJoin.Kept)?.unique ?: (spec.params as? WorkParams)?.let { chains.keptPeriodic(spec.id, it) }
         kept?.let { unique ->
             // WorkManager drops a KEEP request while unfinished work of that name exists: the
             // task is recorded and journalled, and is cancelled at once (it never runs).
@@ -157,11 +157,15 @@ class RpcDispatcher(
             )
             return ok().put("task_id", spec.id).put("platform", planned.platform)
         }
+        // Unique periodic work: `update` keeps the existing work's id, `cancel_and_reenqueue` ends it.
+        val periodicJoin = (spec.params as? WorkParams)?.let { chains.joinPeriodic(spec.id, it) } ?: PeriodicJoin.NONE
+        val platform = periodicJoin.updatedWorkId?.let { JSONObject(planned.platform.toString()).put("work_id", it) }
+            ?: planned.platform
         return gate.hold {
             // Appended after a failed / cancelled last task of its chain, WorkManager fails /
             // cancels the new work at once.
             val joined = join as? ChainJoin.Joined
-            registry.put(spec, joined?.state ?: TaskState.SCHEDULED, planned.platform, planned.runtime)
+            registry.put(spec, joined?.state ?: TaskState.SCHEDULED, platform, planned.runtime)
             try {
                 planned.submit()
             } catch (e: RuntimeException) {
@@ -170,13 +174,19 @@ class RpcDispatcher(
                 refused(spec.id, spec.mechanism, e)
             }
             joined?.replaced?.forEach { registry.setState(it, TaskState.CANCELLED) }
+            periodicJoin.replaced.forEach { id ->
+                registry.setState(id, TaskState.CANCELLED)
+                if (periodicJoin.updatedWorkId != null) {
+                    registry.get(id)?.let { registry.setRuntime(id, WorkChains.handedOver(it.runtime)) }
+                }
+            }
             journal.append(
                 spec.id,
                 spec.mechanism.wire,
                 "scheduled",
-                JSONObject().put("platform", planned.platform).put("params", spec.params.echoJson()).put("behavior", spec.behavior.toJson()),
+                JSONObject().put("platform", platform).put("params", spec.params.echoJson()).put("behavior", spec.behavior.toJson()),
             )
-            ok().put("task_id", spec.id).put("platform", planned.platform)
+            ok().put("task_id", spec.id).put("platform", platform)
         }
     }
 
@@ -217,20 +227,6 @@ class RpcDispatcher(
         return chains.join(id, params, chain)
     }
 
-    /**
-     * `detail.unique` when a `keep` request for unique periodic work would be dropped: another task
-     * of the app holds unfinished (scheduled or running) work of that unique name. Only the app
-     * enqueues into its WorkManager, so its own records say whether such work exists.
-     */
-    private fun keptUniquePeriodicWork(id: String, params: Any): JSONObject? {
-        if (params !is WorkParams || params.kind != WorkKind.PERIODIC) return null
-        if (params.uniqueName == null || params.uniquePolicy != UniquePolicy.KEEP) return null
-        registry.all().firstOrNull {
-            it.id != id && it.state.active && (it.spec.params as? WorkParams)?.uniqueName == params.uniqueName
-        } ?: return null
-        return JSONObject().put("name", params.uniqueName).put("policy", params.uniquePolicy.wire).put("kept_existing", true)
-    }
-
     private fun refused(taskId: String, mechanism: Mechanism, e: RuntimeException): Nothing {
         journal.append(
             taskId,
@@ -252,7 +248,8 @@ class RpcDispatcher(
         // The registry first: a callback racing with the cancel then sees it and stays quiet.
         registry.setState(record.id, TaskState.CANCELLED)
         try {
-            backends.getValue(record.spec.mechanism).cancel(record)
+            // Work handed over to another task (periodic `update`) is that task's to cancel.
+            if (!WorkChains.isHandedOver(record.runtime)) backends.getValue(record.spec.mechanism).cancel(record)
         } catch (e: RuntimeException) {
             registry.setState(record.id, record.state)
             throw RpcError.platform(e)

@@ -29,13 +29,13 @@ class TaskParser(private val apiLevel: Int) {
                 CoroutineParams
             }
         }
-        val behavior = behavior(r.obj("behavior", BEHAVIOR_FIELDS))
+        val behavior = behavior(r.obj("behavior", BEHAVIOR_FIELDS), mechanism)
         return TaskSpec(id, mechanism, params, behavior)
     }
 
     private fun empty(r: ObjectReader, allowed: Set<String>) = ObjectReader(JSONObject(), r.pathOf("params"), allowed)
 
-    private fun behavior(r: ObjectReader?): Behavior {
+    private fun behavior(r: ObjectReader?, mechanism: Mechanism): Behavior {
         if (r == null) return Behavior.DEFAULT
         val duration = r.long("duration_ms", 0, MAX_DURATION_MS) ?: Behavior.DEFAULT.durationMs
         val outcomes = r.array("outcomes")?.let { a ->
@@ -46,11 +46,20 @@ class TaskParser(private val apiLevel: Int) {
                 if (item !is String) {
                     throw RpcError(ErrorCode.BAD_TYPE, "$field[$i]", "$field[$i] must be a string, got ${ObjectReader.typeName(item)}")
                 }
-                Outcome.BY_WIRE[item] ?: throw RpcError(
+                val outcome = Outcome.BY_WIRE[item] ?: throw RpcError(
                     ErrorCode.BAD_VALUE,
                     "$field[$i]",
                     "$field[$i] must be one of ${Outcome.BY_WIRE.keys.joinToString("|")}, not \"$item\"",
                 )
+                // Only a job or a worker has a run that can end in a crash.
+                if (outcome == Outcome.CRASH && mechanism !in Outcome.CRASH_MECHANISMS) {
+                    throw RpcError(
+                        ErrorCode.BAD_VALUE,
+                        "$field[$i]",
+                        "$field[$i] crash applies only when task.mechanism is job or work, not ${mechanism.wire}",
+                    )
+                }
+                outcome
             }
         } ?: Behavior.DEFAULT.outcomes
         val onStop = r.enum("on_stop", OnStop.BY_WIRE) ?: Behavior.DEFAULT.onStop

@@ -22,10 +22,16 @@ enum class TaskState(val wire: String) {
 }
 
 enum class Outcome(val wire: String) {
-    SUCCESS("success"), FAILURE("failure"), RETRY("retry");
+    SUCCESS("success"), FAILURE("failure"), RETRY("retry"),
+
+    /** The app crashes where the run would end ([dev.harness.companion.tasks.Crashes]): job and work only. */
+    CRASH("crash");
 
     companion object {
         val BY_WIRE = entries.associateBy { it.wire }
+
+        /** The mechanisms whose runs may end in [CRASH] (docs/companion-protocol.md, `behavior.outcomes`). */
+        val CRASH_MECHANISMS = setOf(Mechanism.JOB, Mechanism.WORK)
     }
 }
 

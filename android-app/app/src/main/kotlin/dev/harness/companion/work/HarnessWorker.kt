@@ -9,6 +9,7 @@ import androidx.work.WorkerParameters
 import dev.harness.companion.app.CompanionGraph
 import dev.harness.companion.service.Notifications
 import dev.harness.companion.tasks.Outcome
+import kotlinx.coroutines.awaitCancellation
 
 /** The app's worker; all logic is in [WorkRunner]. doWork runs on Dispatchers.Default. */
 class HarnessWorker(appContext: Context, params: WorkerParameters) : CoroutineWorker(appContext, params) {
@@ -24,6 +25,9 @@ class HarnessWorker(appContext: Context, params: WorkerParameters) : CoroutineWo
             Outcome.SUCCESS -> Result.success()
             Outcome.FAILURE -> Result.failure()
             Outcome.RETRY -> Result.retry()
+            // The app is crashing (an uncaught exception posted to the main thread): a Result
+            // would end the run normally, so none is returned; the process dies first.
+            Outcome.CRASH -> awaitCancellation()
         }
     }
 

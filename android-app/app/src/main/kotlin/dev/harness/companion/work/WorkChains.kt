@@ -24,6 +24,21 @@ sealed interface ChainJoin {
 }
 
 /**
+ * What enqueueUniquePeriodicWork does to the work already under the name ([WorkChains.joinPeriodic]),
+ * for `update` / `cancel_and_reenqueue` (`keep` is [ChainJoin.Kept]).
+ */
+data class PeriodicJoin(
+    /** ExistingPeriodicWorkPolicy.UPDATE of the name's periodic work: the work id it keeps. */
+    val updatedWorkId: String?,
+    /** The tasks whose work the request ends: `cancelled` (no event; their workers never run again). */
+    val replaced: List<String>,
+) {
+    companion object {
+        val NONE = PeriodicJoin(null, emptyList())
+    }
+}
+
+/**
  * The chains of one-time work (docs/companion-protocol.md, "Work chains"), judged from the app's
  * own task records: only the app enqueues into its WorkManager. A chain is a unique-work name;
  * every one-time work task belongs to one (the record's runtime `chain`), and because every task
@@ -84,6 +99,52 @@ class WorkChains(private val registry: TaskRegistry) {
     }
 
     /**
+     * The unfinished (`scheduled` / `running`) tasks whose work is under unique-work [name]: periodic
+     * work enqueued with that `unique_name`, one-time work of the chain [name].
+     */
+    fun holders(name: String, exceptTaskId: String): List<TaskRecord> = registry.all().filter { r ->
+        val p = r.spec.params as? WorkParams
+        r.id != exceptTaskId && r.state.active && p != null &&
+            (if (p.kind == WorkKind.PERIODIC) p.uniqueName == name else joined(r) && chainOf(r) == name)
+    }
+
+    /**
+     * `keep` for unique periodic work: `detail.unique` when the request is dropped (unfinished work
+     * of the name exists), else null.
+     */
+    fun keptPeriodic(taskId: String, params: WorkParams): JSONObject? {
+        val name = params.uniqueName ?: return null
+        if (params.kind != WorkKind.PERIODIC || params.uniquePolicy != UniquePolicy.KEEP) return null
+        if (holders(name, taskId).isEmpty()) return null
+        return JSONObject().put("name", name).put("policy", UniquePolicy.KEEP.wire).put("kept_existing", true)
+    }
+
+    /**
+     * What unique periodic work task [taskId] does to the work under its name (docs/companion-protocol.md,
+     * "Two outcomes of `work` tasks"). `update` (WorkManager's WorkerUpdater.enqueueUniquelyNamedPeriodic):
+     * the name's one unfinished periodic work keeps its id and takes the new request's spec, input data
+     * (this task id) included, so this task owns that work id and the old task is `cancelled`.
+     * `cancel_and_reenqueue` (EnqueueRunnable, as REPLACE): the name's unfinished work is cancelled and
+     * the request is enqueued afresh. With nothing unfinished under the name both just enqueue.
+     * (`update` of a name held by one-time work or by several works fails in WorkManager; not modelled.)
+     */
+    fun joinPeriodic(taskId: String, params: WorkParams): PeriodicJoin {
+        val name = params.uniqueName ?: return PeriodicJoin.NONE
+        if (params.kind != WorkKind.PERIODIC) return PeriodicJoin.NONE
+        val holders = holders(name, taskId)
+        return when (params.uniquePolicy) {
+            UniquePolicy.UPDATE -> {
+                val only = holders.singleOrNull()
+                val periodic = (only?.spec?.params as? WorkParams)?.kind == WorkKind.PERIODIC
+                val workId = only?.platform?.optString("work_id")?.ifEmpty { null }
+                if (only != null && periodic && workId != null) PeriodicJoin(workId, listOf(only.id)) else PeriodicJoin.NONE
+            }
+            UniquePolicy.CANCEL_AND_REENQUEUE -> PeriodicJoin(null, holders.map { it.id })
+            else -> PeriodicJoin.NONE
+        }
+    }
+
+    /**
      * Task [taskId] of a chain failed (a one-time task's final run) or was cancelled while
      * unfinished: WorkManager marks every later unfinished task of its chain [state] too. No
      * event is journalled for them: their workers never run.
@@ -110,6 +171,16 @@ class WorkChains(private val registry: TaskRegistry) {
         /** The record's runtime for a planned work task: its chain, joined (a kept request is [notJoined]). */
         fun runtimeOf(plan: WorkRequestPlan): JSONObject =
             plan.chain?.let { JSONObject().put(KEY_CHAIN, it).put(KEY_JOINED, true) } ?: JSONObject()
+
+        private const val KEY_HANDED_OVER = "handed_over"
+
+        /**
+         * [runtime] of a task whose work another task took over (periodic `update`): the work id in
+         * its platform is no longer its work, so cancelling the task leaves that work alone.
+         */
+        fun handedOver(runtime: JSONObject): JSONObject = JSONObject(runtime.toString()).put(KEY_HANDED_OVER, true)
+
+        fun isHandedOver(runtime: JSONObject): Boolean = runtime.optBoolean(KEY_HANDED_OVER, false)
 
         /** [runtime] of a request WorkManager dropped: it names the chain but never joined it. */
         fun notJoined(runtime: JSONObject): JSONObject = JSONObject(runtime.toString()).put(KEY_JOINED, false)

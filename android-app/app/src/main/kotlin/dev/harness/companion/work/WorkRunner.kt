@@ -5,6 +5,8 @@ import android.os.Build
 import dev.harness.companion.journal.Journal
 import dev.harness.companion.journal.ReasonNames
 import dev.harness.companion.tasks.Behavior
+import dev.harness.companion.tasks.Crashes
+import dev.harness.companion.tasks.Mechanism
 import dev.harness.companion.tasks.Outcome
 import dev.harness.companion.tasks.ScheduleGate
 import dev.harness.companion.tasks.TaskRegistry
@@ -24,12 +26,15 @@ import org.json.JSONObject
  * `stopped` is journalled with the worker's stop reason and the cancellation goes on. When the
  * platform refuses setForeground (API 31+, the app in the background:
  * ForegroundServiceStartNotAllowedException) the run fails: `finished` with result `failure`,
- * `exception` and `message`, and Result.failure().
+ * `exception` and `message`, and Result.failure(). Outcome `crash`: [crashes] journals `crashed`
+ * and has the process crash; the run returns [Outcome.CRASH], for which the worker returns no
+ * Result (it waits for the process to die).
  */
 class WorkRunner(
     private val journal: Journal,
     private val registry: TaskRegistry,
     private val gate: ScheduleGate,
+    private val crashes: Crashes,
 ) {
     private val chains = WorkChains(registry)
 
@@ -87,7 +92,12 @@ class WorkRunner(
             }
             throw e
         }
-        return finish(taskId, record != null, periodic, behavior.outcomeFor(run), run, JSONObject())
+        val outcome = behavior.outcomeFor(run)
+        if (outcome == Outcome.CRASH) {
+            crashes.crash(taskId, Mechanism.WORK, run)
+            return Outcome.CRASH
+        }
+        return finish(taskId, record != null, periodic, outcome, run, JSONObject())
     }
 
     /** The run ends with [outcome]: the task's state, `finished` ([extra] added to its detail). */
