@@ -6,6 +6,8 @@ import dev.harness.companion.Fixtures.events
 import dev.harness.companion.Fixtures.graph
 import dev.harness.companion.Fixtures.jobParameters
 import dev.harness.companion.jobs.HarnessJobService
+import dev.harness.companion.tasks.Crasher
+import dev.harness.companion.tasks.MainThreadCrasher
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.junit.Assert.assertEquals
@@ -88,5 +90,45 @@ class JobServiceTest {
         service.onStartJob(p4)
         assertTrue(service.onStopJob(p4))
         assertEquals("APP_STANDBY", events("j4", "stopped").single().stopReason)
+    }
+
+    /**
+     * Outcome `crash`: where the run would end, `crashed` is journalled (committed before the crash
+     * is asked for), the crasher gets the message, and the job is not finished: the process dies and
+     * JobScheduler reschedules the job, whose next run takes the next outcome.
+     */
+    @Test
+    fun crashOutcomeJournalsCrashedThenCrashesWithoutFinishing() {
+        val asked = ArrayList<Pair<String, Int>>() // the message, and the `crashed` rows committed when asked
+        graph().crashes.crasher = Crasher { message -> asked += message to events("c1", "crashed").size }
+        val jobId = schedule("c1", """{"duration_ms":0,"outcomes":["crash","success"]}""")
+        assertTrue(service.onStartJob(jobParameters(jobId, "c1")))
+        awaitWork(jobId)
+        assertEquals(listOf("harness: outcome crash (task c1, run 1)" to 1), asked)
+        val crashed = events("c1", "crashed").single()
+        assertEquals(setOf("run", "exception", "message"), crashed.detail.keys().asSequence().toSet())
+        assertEquals(1, crashed.detail.getInt("run"))
+        assertEquals("java.lang.RuntimeException", crashed.detail.getString("exception"))
+        assertEquals("harness: outcome crash (task c1, run 1)", crashed.detail.getString("message"))
+        assertEquals("job", crashed.mechanism)
+        assertEquals(events("c1", "work_started").single().thread, crashed.thread) // the worker thread
+        assertEquals(listOf("scheduled", "started", "work_started", "crashed"), events("c1").map { it.kind })
+        assertFalse(shadowOf(service).isJobFinished)
+        assertEquals("scheduled", graph().registry.get("c1")!!.state.wire)
+        // The rescheduled job's second run: outcome success, no crash.
+        assertTrue(service.onStartJob(jobParameters(jobId, "c1")))
+        awaitWork(jobId)
+        assertEquals(1, asked.size)
+        assertEquals(2, events("c1", "finished").single().detail.getInt("run"))
+        assertTrue(shadowOf(service).isJobFinished)
+    }
+
+    /** The real crasher posts an uncaught java.lang.RuntimeException to the main thread. */
+    @Test
+    fun theMainThreadCrasherThrowsOnTheMainLooper() {
+        MainThreadCrasher.crash("harness: outcome crash (task x, run 3)") // returns: the throw comes later
+        val thrown = runCatching { shadowOf(Looper.getMainLooper()).idle() }.exceptionOrNull()
+        assertEquals(RuntimeException::class.java, thrown?.javaClass)
+        assertEquals("harness: outcome crash (task x, run 3)", thrown?.message)
     }
 }

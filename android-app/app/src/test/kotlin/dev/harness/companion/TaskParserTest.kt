@@ -8,6 +8,7 @@ import dev.harness.companion.tasks.AlarmParams
 import dev.harness.companion.tasks.AlarmType
 import dev.harness.companion.tasks.DerivedIds
 import dev.harness.companion.tasks.JobParams
+import dev.harness.companion.tasks.Outcome
 import dev.harness.companion.tasks.TaskParser
 import dev.harness.companion.tasks.WorkParams
 import org.json.JSONObject
@@ -46,6 +47,26 @@ class TaskParserTest {
         // The stored form parses back to the same task.
         assertEquals(work, parse(work.toJson().toString()))
         assertEquals(job, parse(job.toJson().toString()))
+    }
+
+    /** Outcome `crash` ends a job's or a worker's run; the other mechanisms refuse it. */
+    @Test
+    fun crashIsAnOutcomeOfJobsAndWorkOnly() {
+        for (mechanism in listOf("job", "work")) {
+            val spec = parse("""{"id":"c","mechanism":"$mechanism","behavior":{"outcomes":["success","crash"]}}""")
+            assertEquals(listOf(Outcome.SUCCESS, Outcome.CRASH), spec.behavior.outcomes)
+            assertEquals(Outcome.CRASH, spec.behavior.outcomeFor(5))
+            assertEquals(spec, parse(spec.toJson().toString())) // the stored form
+        }
+        for (task in listOf(
+            """{"id":"c","mechanism":"alarm","params":{"trigger_in_ms":5},"behavior":{"outcomes":["success","crash"]}}""",
+            """{"id":"c","mechanism":"foreground","behavior":{"outcomes":["success","crash"]}}""",
+            """{"id":"c","mechanism":"coroutine","behavior":{"outcomes":["success","crash"]}}""",
+        )) {
+            val e = refused(task)
+            assertEquals("bad_value" to "task.behavior.outcomes[1]", e.code.wire to e.field)
+            assertTrue(e.message!!, e.message!!.contains("job or work"))
+        }
     }
 
     @Test

@@ -47,7 +47,12 @@ class WorkChainsTest {
             }
         }
 
-        override fun cancel(record: TaskRecord) = Unit
+        /** The work ids handed to cancelWorkById, in order. */
+        val cancelled = ArrayList<String>()
+
+        override fun cancel(record: TaskRecord) {
+            cancelled += record.platform.getString("work_id")
+        }
     }
 
     private val recorder = PlanRecorder()
@@ -162,5 +167,51 @@ class WorkChainsTest {
         assertEquals("failed", state("w"))
         schedule("q1", """{"unique_name":"harness.task.x","unique_policy":"append_or_replace"}""")
         assertEquals("scheduled", state("q1"))
+    }
+
+    /**
+     * Periodic `update` (WorkerUpdater.enqueueUniquelyNamedPeriodic): the name's work keeps its id and
+     * now runs the new task; the old task is `cancelled` without an event, and cancelling it later
+     * leaves the work (the new task's) alone.
+     */
+    @Test
+    fun periodicUpdateHandsTheWorkToTheNewTask() {
+        val periodic = """{"kind":"periodic","interval_ms":3600000,"unique_name":"p""""
+        val w1 = schedule("v1", "$periodic}").getJSONObject("platform").getString("work_id")
+        val answer = schedule("v2", """$periodic,"unique_policy":"update"}""")
+        assertEquals(WorkEnqueue.UniquePeriodic("p", UniquePolicy.UPDATE), recorder.plans.getValue("v2").enqueue)
+        assertEquals(w1, answer.getJSONObject("platform").getString("work_id"))
+        assertEquals(w1, events("v2", "scheduled").single().detail.getJSONObject("platform").getString("work_id"))
+        assertEquals(listOf("cancelled", "scheduled"), listOf("v1", "v2").map(::state))
+        assertTrue(events("v1", "cancelled").isEmpty())
+        assertTrue(call("cancel", """{"task_id":"v1"}""").getBoolean("ok"))
+        assertEquals(emptyList<String>(), recorder.cancelled)
+        assertEquals("scheduled", state("v2"))
+        assertTrue(call("cancel", """{"task_id":"v2"}""").getBoolean("ok"))
+        assertEquals(listOf(w1), recorder.cancelled)
+    }
+
+    /**
+     * Periodic `cancel_and_reenqueue` (EnqueueRunnable, as REPLACE) ends every unfinished work of the
+     * name, a one-time chain of that name included; `update` or `keep` over nothing unfinished enqueue anew.
+     */
+    @Test
+    fun periodicCancelAndReenqueueEndsTheWorkOfTheName() {
+        schedule("c1", """{"unique_name":"p","initial_delay_ms":3600000}""")
+        schedule("c2", """{"after":["c1"]}""")
+        schedule("other", """{"kind":"periodic","interval_ms":3600000,"unique_name":"q"}""")
+        val w3 = schedule("c3", """{"kind":"periodic","interval_ms":3600000,"unique_name":"p","unique_policy":"cancel_and_reenqueue"}""")
+            .getJSONObject("platform").getString("work_id")
+        assertEquals(listOf("cancelled", "cancelled", "scheduled", "scheduled"), listOf("c1", "c2", "other", "c3").map(::state))
+        assertTrue(events("c1", "cancelled").isEmpty() && events("c2", "cancelled").isEmpty())
+        val w4 = schedule("c4", """{"kind":"periodic","interval_ms":3600000,"unique_name":"p","unique_policy":"cancel_and_reenqueue"}""")
+            .getJSONObject("platform").getString("work_id")
+        assertFalse(w3 == w4)
+        assertEquals(listOf("cancelled", "scheduled"), listOf("c3", "c4").map(::state))
+        call("cancel", """{"task_id":"c4"}""")
+        val w5 = schedule("c5", """{"kind":"periodic","interval_ms":3600000,"unique_name":"p","unique_policy":"update"}""")
+            .getJSONObject("platform").getString("work_id")
+        assertFalse(w4 == w5)
+        assertEquals("scheduled", state("c5"))
     }
 }

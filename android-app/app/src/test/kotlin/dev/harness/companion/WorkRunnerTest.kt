@@ -3,6 +3,7 @@ package dev.harness.companion
 import android.app.ForegroundServiceStartNotAllowedException
 import dev.harness.companion.Fixtures.events
 import dev.harness.companion.Fixtures.graph
+import dev.harness.companion.tasks.Crasher
 import dev.harness.companion.tasks.Outcome
 import dev.harness.companion.tasks.TaskParser
 import dev.harness.companion.tasks.TaskState
@@ -129,5 +130,33 @@ class WorkRunnerTest {
         }.exceptionOrNull()
         assertTrue(thrown is IllegalStateException)
         assertTrue(events("fg3", "finished").isEmpty())
+    }
+
+    /**
+     * Outcome `crash`: `crashed` {run, exception, message} is journalled on the worker's thread before
+     * the crasher is asked; the run returns [Outcome.CRASH] (HarnessWorker returns no Result), no
+     * `finished`, and the task stays `scheduled` for WorkManager to run again.
+     */
+    @Test
+    fun crashOutcomeJournalsCrashedThenCrashes() = runBlocking {
+        register("wc", "{}", """{"duration_ms":0,"outcomes":["retry","crash","success"]}""")
+        val asked = ArrayList<Pair<String, Int>>()
+        graph().crashes.crasher = Crasher { message -> asked += message to events("wc", "crashed").size }
+        val runner = graph().workRunner
+        assertEquals(Outcome.RETRY, runner.run("wc", 0, {}, { -256 }))
+        assertEquals(Outcome.CRASH, runner.doWork("wc", 1, {}, { -256 }))
+        assertEquals(listOf("harness: outcome crash (task wc, run 2)" to 1), asked)
+        val crashed = events("wc", "crashed").single()
+        assertEquals("work", crashed.mechanism)
+        assertEquals(
+            """{"run":2,"exception":"java.lang.RuntimeException","message":"harness: outcome crash (task wc, run 2)"}""",
+            crashed.detail.toString(),
+        )
+        assertEquals(Thread.currentThread().name, crashed.thread)
+        assertEquals(listOf("started", "finished", "started", "crashed"), events("wc").map { it.kind })
+        assertEquals("scheduled", graph().registry.get("wc")!!.state.wire)
+        assertEquals(Outcome.SUCCESS, runner.run("wc", 0, {}, { -256 }))
+        assertEquals(1, asked.size)
+        assertEquals("finished", graph().registry.get("wc")!!.state.wire)
     }
 }
