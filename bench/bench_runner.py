@@ -1,6 +1,7 @@
 """Runner benchmarks: harness overhead per step, and one versus two virtual devices.
 
     python bench/bench_runner.py [--repeat 5] [--specs 30] [--rounds 3] [--no-xdist] [--no-per-step]
+                                 [--adb-per-device]
 
 Prints (never fails on timing):
 
@@ -9,13 +10,15 @@ Prints (never fails on timing):
    (every step but ``wait`` and ``reboot``). Target: <= 1.
 2. A run of ``--specs`` specs on one virtual device versus split over two, as the product runs
    them: one ``harness run``-like worker process per device (a Session and a SpecRunner on its
-   own virtual device), started and connected first, then released together through a pipe, so
-   the figure is the spec execution itself (interpreter and device start-up excluded). Each of
+   own virtual device), started and connected first, then released together through a pipe, and
+   timed until the last one printed its verdicts (the workers exit afterwards), so the figure is
+   the spec execution itself (interpreter start-up and teardown, device start-up excluded). Each of
    ``--rounds`` rounds prints the load average it started at (other processes on a small machine
    skew it); the speed-up is best against best. Also printed: the CPU each process (harness
    worker, virtual device, adb server) spends per adb round trip in the one-device run, and the
    speed-up two devices could reach on two idle cores from those figures.
-   Target: two devices >= 1.6x as fast as one.
+   Target: two devices >= 1.6x as fast as one. ``--adb-per-device`` (an experiment, not the
+   figure) puts the second device on its own adb server, to show what the shared server costs.
 3. The same specs through ``pytest --virtual`` with ``-n 1`` and ``-n 2`` (pytest-xdist), wall
    time including interpreter start-up and starting the virtual devices.
 
@@ -26,8 +29,10 @@ all stopped at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import select
 import shutil
 import statistics
 import subprocess
@@ -53,6 +58,7 @@ WORKLOAD = [ROOT / "tests" / "runner" / "specs" / "pass" / "job_runs.yaml",
             EVERY_STEP]
 NON_ACTION = {"wait", "reboot"}
 WALL_CLOCK_STEPS = ("reboot", "swipe_from_recents")  # left out of the timed workload (see workload())
+RUN_TIMEOUT_S = 600.0  # bound on one timed run (release to the last result line)
 
 
 # ---------------------------------------------------------------- worker process
@@ -72,6 +78,9 @@ def worker(serial: str, adb_port: int, spec_paths: list[str]) -> int:
                       "round_trips": session.round_trips - rt0,
                       "spec_round_trips": [s.round_trips for s in run.specs],
                       "verdicts": [s.verdict.value for s in run.specs]}), flush=True)
+    # Exit only when told: the interpreter's teardown (tens of ms of CPU) must not run inside
+    # another worker's timed run.
+    sys.stdin.readline()
     return 0
 
 
@@ -125,17 +134,32 @@ def start_worker(serial: str, adb_port: int, paths: list[Path]) -> subprocess.Po
 
 
 def release(workers: list[subprocess.Popen[str]]) -> tuple[float, list[dict[str, Any]]]:
-    """Start the released workers' runs together; wall time until the last one is done."""
+    """Start the released workers' runs together; wall time until the last one printed its verdicts.
+
+    The clock stops at the last worker's result line, not at its exit: start-up is left out of
+    the figure, and so is the interpreter's teardown (about 45 ms here, which would count once in
+    either figure and, with two workers, run during the other one's timed run). The workers exit
+    when told, after the clock stopped.
+    """
     t0 = time.perf_counter()
     for w in workers:
         assert w.stdin is not None
         w.stdin.write("go\n")
         w.stdin.flush()
     outs = []
+    deadline = t0 + RUN_TIMEOUT_S
     for w in workers:
-        out, _ = w.communicate(timeout=600)
-        outs.append(json.loads(out.strip().splitlines()[-1]))
-    return time.perf_counter() - t0, outs
+        assert w.stdout is not None
+        ready, _, _ = select.select([w.stdout], [], [], max(0.0, deadline - time.perf_counter()))
+        line = w.stdout.readline() if ready else ""
+        if not line:
+            w.kill()
+            raise RuntimeError(f"worker {w.args[3]} gave no result within {RUN_TIMEOUT_S:g}s")
+        outs.append(json.loads(line))
+    elapsed = time.perf_counter() - t0
+    for w in workers:
+        w.communicate("quit\n", timeout=600)
+    return elapsed, outs
 
 
 # ---------------------------------------------------------------- benchmarks
@@ -204,7 +228,10 @@ def split_in_two(paths: list[Path], cost: list[int]) -> list[list[Path]]:
 
 
 def one_vs_two(serials: list[str], pids: list[int], adb_port: int, n_specs: int, workdir: Path,
-               rounds: int) -> None:
+               rounds: int, adb_port_b: int | None = None) -> None:
+    """``adb_port_b``: the second device sits on its own adb server (the experiment of
+    ``--adb-per-device``; ``harness run`` drives every device through one server)."""
+    ports = [adb_port, adb_port_b if adb_port_b is not None else adb_port]
     paths, _kinds = workload(n_specs, workdir)
     # An untimed run first (warm-up) gives each spec's round trips, to split the work evenly.
     _, (warm,) = release([start_worker(serials[0], adb_port, paths)])
@@ -217,7 +244,11 @@ def one_vs_two(serials: list[str], pids: list[int], adb_port: int, n_specs: int,
     print(f"2. {n_specs} specs on one virtual device versus split {len(halves[0])}/{len(halves[1])} over two "
           f"(even in round trips; {len(WORKLOAD)} kinds; no {', no '.join(WALL_CLOCK_STEPS)}); one worker process per device, "
           f"timed from release to the last verdict")
-    ours = [*pids, *([adb_pid] if adb_pid else [])]
+    if adb_port_b is not None:
+        print("   EXPERIMENT --adb-per-device: the second device on a second adb server (not how harness run "
+              "drives two devices: one adb server serves them all)")
+    adb_pid_b = adb_server_pid(adb_port_b) if adb_port_b is not None else None
+    ours = [*pids, *([adb_pid] if adb_pid else []), *([adb_pid_b] if adb_pid_b else [])]
 
     def own_cpu() -> float:
         return sum(process_cpu_s(pid) or 0.0 for pid in ours)
@@ -242,7 +273,7 @@ def one_vs_two(serials: list[str], pids: list[int], adb_port: int, n_specs: int,
             cpu["virtual device"].append((dev1 - dev0) / n)
         if adb0 is not None and adb1 is not None:
             cpu["adb server"].append((adb1 - adb0) / n)
-        workers2 = [start_worker(s, adb_port, h) for s, h in zip(serials, halves)]
+        workers2 = [start_worker(s, port, h) for s, port, h in zip(serials, ports, halves)]
         m0, own0 = machine_busy_s(), own_cpu()
         t2, outs = release(workers2)
         busy2 = others(t2, m0, own0, outs)
@@ -295,6 +326,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of the one/two device comparison")
     parser.add_argument("--no-xdist", action="store_true", help="skip the pytest -n 1 / -n 2 comparison")
     parser.add_argument("--no-per-step", action="store_true", help="skip the per-step table (section 1)")
+    parser.add_argument("--adb-per-device", action="store_true",
+                        help="experiment: put the second device on its own adb server (section 2)")
     parser.add_argument("--worker", metavar="SERIAL", help=argparse.SUPPRESS)
     parser.add_argument("--adb-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
@@ -307,14 +340,18 @@ def main() -> int:
     state = Path(tempfile.mkdtemp(prefix="bench_runner_"))
     os.environ["HARNESS_SIM_DIR"] = str(state / "sims")
     try:
-        with private_adb_server() as server, running_sim(server, name="bench_a") as a, \
-                running_sim(server, name="bench_b") as b:
+        with contextlib.ExitStack() as stack:
+            server = stack.enter_context(private_adb_server())
+            a = stack.enter_context(running_sim(server, name="bench_a"))
+            server_b = stack.enter_context(private_adb_server()) if args.adb_per_device else server
+            b = stack.enter_context(running_sim(server_b, name="bench_b"))
             print(f"bench_runner: {os.cpu_count()} CPUs, {load_average()} at start")
             if not args.no_per_step:
                 per_step(a.serial, server.port, args.repeat)
             work = state / "specs"
             work.mkdir()
-            one_vs_two([a.serial, b.serial], [a.pid, b.pid], server.port, args.specs, work, args.rounds)
+            one_vs_two([a.serial, b.serial], [a.pid, b.pid], server.port, args.specs, work, args.rounds,
+                       server_b.port if args.adb_per_device else None)
             if not args.no_xdist:
                 print("3. the same specs through the pytest plugin")
                 xdist(server.port, work)
