@@ -1,7 +1,7 @@
 """Runner benchmarks: harness overhead per step, and one versus two virtual devices.
 
     python bench/bench_runner.py [--repeat 5] [--specs 30] [--rounds 3] [--no-xdist] [--no-per-step]
-                                 [--adb-per-device]
+                                 [--shared-adb]
 
 Prints (never fails on timing):
 
@@ -17,12 +17,14 @@ Prints (never fails on timing):
    skew it); the speed-up is best against best. Also printed: the CPU each process (harness
    worker, virtual device, adb server) spends per adb round trip in the one-device run, and the
    speed-up two devices could reach on two idle cores from those figures.
-   Target: two devices >= 1.6x as fast as one. ``--adb-per-device`` (an experiment, not the
-   figure) puts the second device on its own adb server, to show what the shared server costs.
+   Target: two devices >= 1.6x as fast as one. Each virtual device sits on an adb server of its
+   own, as the pytest plugin arranges under pytest-xdist (``provide_device(private_adb=True)``:
+   :mod:`harness.bridge.private_server`, then ``start_virtual``). ``--shared-adb`` (an experiment,
+   not the figure) puts both devices on one adb server instead, to show what sharing it costs.
 3. The same specs through ``pytest --virtual`` with ``-n 1`` and ``-n 2`` (pytest-xdist), wall
    time including interpreter start-up and starting the virtual devices.
 
-Everything runs against a private adb server on a free port and virtual devices started here,
+Everything runs against private adb servers on free ports and virtual devices started here,
 all stopped at the end.
 """
 
@@ -228,10 +230,10 @@ def split_in_two(paths: list[Path], cost: list[int]) -> list[list[Path]]:
 
 
 def one_vs_two(serials: list[str], pids: list[int], adb_port: int, n_specs: int, workdir: Path,
-               rounds: int, adb_port_b: int | None = None) -> None:
-    """``adb_port_b``: the second device sits on its own adb server (the experiment of
-    ``--adb-per-device``; ``harness run`` drives every device through one server)."""
-    ports = [adb_port, adb_port_b if adb_port_b is not None else adb_port]
+               rounds: int, adb_port_b: int) -> None:
+    """The first device on adb server ``adb_port``, the second on ``adb_port_b`` (the same port
+    for the ``--shared-adb`` experiment)."""
+    ports = [adb_port, adb_port_b]
     paths, _kinds = workload(n_specs, workdir)
     # An untimed run first (warm-up) gives each spec's round trips, to split the work evenly.
     _, (warm,) = release([start_worker(serials[0], adb_port, paths)])
@@ -244,10 +246,13 @@ def one_vs_two(serials: list[str], pids: list[int], adb_port: int, n_specs: int,
     print(f"2. {n_specs} specs on one virtual device versus split {len(halves[0])}/{len(halves[1])} over two "
           f"(even in round trips; {len(WORKLOAD)} kinds; no {', no '.join(WALL_CLOCK_STEPS)}); one worker process per device, "
           f"timed from release to the last verdict")
-    if adb_port_b is not None:
-        print("   EXPERIMENT --adb-per-device: the second device on a second adb server (not how harness run "
-              "drives two devices: one adb server serves them all)")
-    adb_pid_b = adb_server_pid(adb_port_b) if adb_port_b is not None else None
+    if adb_port_b != adb_port:
+        print("   each device on an adb server of its own, as the pytest plugin runs virtual devices under "
+              "pytest-xdist")
+    else:
+        print("   EXPERIMENT --shared-adb: both devices on one adb server (not how the pytest plugin runs "
+              "virtual devices under xdist)")
+    adb_pid_b = adb_server_pid(adb_port_b) if adb_port_b != adb_port else None
     ours = [*pids, *([adb_pid] if adb_pid else []), *([adb_pid_b] if adb_pid_b else [])]
 
     def own_cpu() -> float:
@@ -291,7 +296,8 @@ def one_vs_two(serials: list[str], pids: list[int], adb_port: int, n_specs: int,
     speedup = min(ones) / min(twos)
     print(f"   speed-up {speedup:.2f}x best-to-best, {statistics.median(ones) / statistics.median(twos):.2f}x "
           f"median (target >= 1.6x: {'met' if speedup >= 1.6 else 'NOT met'}); {os.cpu_count()} CPUs shared by "
-          "the workers, the adb server, both virtual devices and whatever else runs")
+          f"the workers, {'the adb server' if ports[0] == ports[1] else 'the adb servers'}, both virtual devices "
+          "and whatever else runs")
     if cpu:
         per = {k: min(v) * 1000 for k, v in cpu.items()}  # least disturbed round
         total = sum(per.values())
@@ -326,8 +332,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of the one/two device comparison")
     parser.add_argument("--no-xdist", action="store_true", help="skip the pytest -n 1 / -n 2 comparison")
     parser.add_argument("--no-per-step", action="store_true", help="skip the per-step table (section 1)")
-    parser.add_argument("--adb-per-device", action="store_true",
-                        help="experiment: put the second device on its own adb server (section 2)")
+    parser.add_argument("--shared-adb", action="store_true",
+                        help="experiment: both devices on one adb server (section 2)")
     parser.add_argument("--worker", metavar="SERIAL", help=argparse.SUPPRESS)
     parser.add_argument("--adb-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
@@ -335,23 +341,32 @@ def main() -> int:
     if args.worker:
         return worker(args.worker, args.adb_port, args.paths)
 
-    from harness.virtual.testing import private_adb_server, running_sim
+    from harness.bridge.private_server import private_adb_server
+    from harness.bridge.server import AdbServer
+    from harness.runner.provision import start_virtual, stop_virtual
+    from harness.virtual.sim import SimInfo
 
     state = Path(tempfile.mkdtemp(prefix="bench_runner_"))
     os.environ["HARNESS_SIM_DIR"] = str(state / "sims")
     try:
         with contextlib.ExitStack() as stack:
-            server = stack.enter_context(private_adb_server())
-            a = stack.enter_context(running_sim(server, name="bench_a"))
-            server_b = stack.enter_context(private_adb_server()) if args.adb_per_device else server
-            b = stack.enter_context(running_sim(server_b, name="bench_b"))
             print(f"bench_runner: {os.cpu_count()} CPUs, {load_average()} at start")
+
+            def virtual(on: AdbServer, name: str) -> SimInfo:  # as provide_device(private_adb=True) does
+                _, info = start_virtual(on, name=name)
+                stack.callback(stop_virtual, on, info)
+                return info
+
+            server = stack.enter_context(private_adb_server())
+            a = virtual(server, "bench_a")
+            server_b = server if args.shared_adb else stack.enter_context(private_adb_server())
+            b = virtual(server_b, "bench_b")
             if not args.no_per_step:
                 per_step(a.serial, server.port, args.repeat)
             work = state / "specs"
             work.mkdir()
             one_vs_two([a.serial, b.serial], [a.pid, b.pid], server.port, args.specs, work, args.rounds,
-                       server_b.port if args.adb_per_device else None)
+                       server_b.port)
             if not args.no_xdist:
                 print("3. the same specs through the pytest plugin")
                 xdist(server.port, work)

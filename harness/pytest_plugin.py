@@ -11,12 +11,15 @@ is those tests' data), so ``pytest`` and ``pytest tests/`` never pick up YAML te
 - A spec the device cannot run (``requires``) is a skip with the reason.
 - A failed expectation is a test failure whose text says what was expected, what happened, and
   the events around it; a device problem is an error-like failure naming the step.
-- JUnit XML (``--junitxml``) works as for any pytest item.
+- JUnit XML (``--junitxml``) works as for any pytest item; each spec's test case carries the
+  properties ``harness_verdict``, ``harness_round_trips``, ``harness_device`` (the serial) and
+  ``harness_adb_server`` (host:port of the adb server that drove it).
 
 Devices: ``--device SERIAL`` (repeatable) and ``--virtual``. Without pytest-xdist the first
 ``--device`` is used. With xdist, worker ``gwN`` takes the N-th ``--device``; with ``--virtual``
-(or when no device is attached and none is named) each worker starts its own virtual device and
-stops it at the end.
+(or when no device is attached and none is named) each worker starts its own virtual device on
+an adb server of its own (a free port; ``ADB_USB=0``, so it never touches USB devices), and stops
+both at the end; without xdist a virtual device is connected to the usual adb server.
 
 Fixtures: ``harness_session`` (the :class:`~harness.runner.session.Session`), ``device`` (its
 bridge :class:`~harness.bridge.device.Device`), ``companion`` (its
@@ -123,8 +126,11 @@ class DevicePool:
             serial, virtual = self.chosen_serial()
             worker = worker_index(self.config)
             name = f"harness_pytest_gw{worker}" if worker is not None else "harness_pytest"
+            # Under xdist a virtual device gets an adb server of its own: one shared server's
+            # main thread would serialize the workers' round trips (docs/runner.md).
             provided = self._stack.enter_context(provide_device(serial, virtual=virtual, name=name,
-                                                                on_virtual=self._announce))
+                                                                on_virtual=self._announce,
+                                                                private_adb=worker is not None))
             session = Session(provided.device)
             session.reboot_timeout_s = reboot_timeout_s(self.config)
             try:
@@ -139,7 +145,8 @@ class DevicePool:
 
     def _announce(self, info: Any) -> None:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        text = f"android_bg_harness: started virtual device {info.serial} (pid {info.pid}) for this session"
+        text = (f"android_bg_harness: started virtual device {info.serial} (pid {info.pid}, adb server port "
+                f"{info.adb_port}) for this session")
         if reporter is not None and worker_index(self.config) is None:
             reporter.write_line(text)
         log.info(text)
@@ -289,6 +296,8 @@ class SpecItem(pytest.Item):
                                 f"{self.spec.name!r} ({runner.device_lost})")
         self.user_properties.append(("harness_verdict", result.verdict.value))
         self.user_properties.append(("harness_round_trips", result.round_trips))
+        self.user_properties.append(("harness_device", session.device.serial))
+        self.user_properties.append(("harness_adb_server", session.device.server.address))
         if result.verdict is Verdict.SKIPPED:
             # reported at the spec's location, not this line
             raise pytest.skip.Exception(result.reason, _use_item_location=True)

@@ -201,10 +201,29 @@ def run_pytest(adb_server: AdbServerInfo, *args: str, cwd: Path = ROOT) -> subpr
                           text=True, env=env_for(adb_server), timeout=SUBPROCESS_TIMEOUT_S, cwd=cwd)
 
 
+def processes_with(*needles: str) -> list[tuple[int, str]]:
+    """(pid, command line) of the live processes whose command line holds every needle."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        line = " ".join(a.decode(errors="replace") for a in argv)
+        if argv != [b""] and all(n in line for n in needles):
+            found.append((int(proc.name), line))
+    return found
+
+
 def test_pytest_xdist_two_virtual_devices(adb_server: AdbServerInfo, tmp_path: Path) -> None:
-    p = run_pytest(adb_server, "-n", "2", "--virtual", "-rs", str(SPECS / "pass"), str(SPECS / "fail"),
-                   str(SPECS / "skip"), "--junitxml", str(tmp_path / "junit.xml"),
-                   "--harness-report", str(tmp_path / "report"))
+    sims = tmp_path / "sims"  # the workers' virtual devices log under here (their command lines name it)
+    env = dict(env_for(adb_server), HARNESS_SIM_DIR=str(sims))
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--virtual", "-rs",
+                        str(SPECS / "pass"), str(SPECS / "fail"), str(SPECS / "skip"),
+                        "--junitxml", str(tmp_path / "junit.xml"), "--harness-report", str(tmp_path / "report")],
+                       capture_output=True, text=True, env=env, timeout=SUBPROCESS_TIMEOUT_S, cwd=ROOT)
     assert p.returncode == 1, p.stdout
     assert "1 failed, 2 passed, 2 skipped" in p.stdout
     assert "needs API 35 or newer" in p.stdout
@@ -216,6 +235,26 @@ def test_pytest_xdist_two_virtual_devices(adb_server: AdbServerInfo, tmp_path: P
     assert len(serials) == 2  # one virtual device per worker
     junit = (tmp_path / "junit.xml").read_text()
     assert 'tests="5"' in junit and 'failures="1"' in junit and 'skipped="2"' in junit
+    # Each worker drove its virtual device through an adb server of its own, not the caller's ...
+    import xml.etree.ElementTree as ET
+
+    pairs = {(case.find("properties/property[@name='harness_device']").get("value"),  # type: ignore[union-attr]
+              case.find("properties/property[@name='harness_adb_server']").get("value"))  # type: ignore[union-attr]
+             for case in ET.parse(tmp_path / "junit.xml").iter("testcase")
+             if case.find("properties/property[@name='harness_adb_server']") is not None}
+    assert {serial for serial, _ in pairs} == serials
+    servers = {server for _, server in pairs}
+    assert len(servers) == 2 and len(pairs) == 2, pairs
+    ports = {int(server.rsplit(":", 1)[1]) for server in servers}
+    assert adb_server.port not in ports
+    # ... and the caller's adb server never saw those devices
+    listed = subprocess.run([adb_server.adb_path, "-P", str(adb_server.port), "devices"], capture_output=True,
+                            text=True, timeout=30).stdout
+    assert not any(serial in listed for serial in serials), listed
+    # Nothing left behind: no private adb server, no virtual device process.
+    for port in ports:
+        assert processes_with("fork-server", f"tcp:{port}") == []
+    assert processes_with("harness.virtual", str(sims)) == []
 
 
 def test_pytest_invalid_spec_is_a_collection_error(adb_server: AdbServerInfo, tmp_path: Path) -> None:
