@@ -47,21 +47,25 @@ def free_port() -> int:
     raise AdbServerError("no free TCP port for a private adb server")
 
 
-def _server_env() -> dict[str, str]:
+def _server_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("ANDROID_ADB_SERVER_PORT", "ANDROID_ADB_SERVER_HOST")}
     env.update(PRIVATE_ENV)
+    env.update(extra_env or {})
     return env
 
 
-def start_private_server(adb_path: str | None = None) -> AdbServer:
-    """Start an adb server on a free local port; the caller stops it with :func:`stop_private_server`."""
+def start_private_server(adb_path: str | None = None, extra_env: dict[str, str] | None = None) -> AdbServer:
+    """Start an adb server on a free local port; the caller stops it with :func:`stop_private_server`.
+
+    ``extra_env`` reaches the server process (e.g. ``ADB_BURST_MODE=1``).
+    """
     adb = adb_path or find_adb_binary()
     detail = "no attempt"
     for _ in range(START_ATTEMPTS):
         port = free_port()
         try:
             proc = subprocess.run([adb, "-P", str(port), "start-server"], capture_output=True, text=True,
-                                  timeout=START_TIMEOUT_S, env=_server_env(), stdin=subprocess.DEVNULL)
+                                  timeout=START_TIMEOUT_S, env=_server_env(extra_env), stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as e:
             stop_private_server(AdbServer(LOCALHOST, port), adb)
             raise AdbServerError(f"private adb server on port {port} ({adb}) did not start "

@@ -1,11 +1,11 @@
-"""Test support shared by the project's tests and (later) the pytest plugin: private adb servers
+"""Test support shared by the project's tests and benchmarks: private adb servers
 and virtual devices run as real processes, so tests go through the real adb server.
 
 * :func:`adb_binary` / :class:`AdbKind`: the Debian adb (``/usr/bin/adb``, 29) or the adb 36
   that adbutils bundles.
-* :func:`private_adb_server`: an adb server on a free port (``adb -P PORT start-server``), with
-  ``ANDROID_ADB_SERVER_PORT`` set in this process while it runs; killed at the end
-  (``adb -P PORT kill-server``).
+* :func:`private_adb_server`: an adb server of the chosen kind on a free port, started as the
+  product starts its private servers (:mod:`harness.bridge.private_server`), with
+  ``ANDROID_ADB_SERVER_PORT`` set in this process while it runs; killed at the end.
 * :func:`running_sim`: a virtual device process, ``adb connect``-ed, stopped at the end.
 * :class:`AdbCli`: runs the adb command line against a given server, with a timeout.
 * :class:`ThreadedVirtualDevice`: a device served from a thread of the test process, for tests
@@ -20,7 +20,6 @@ import enum
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import threading
 from collections.abc import Callable, Coroutine, Iterator, Sequence
@@ -28,17 +27,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from harness.bridge.private_server import start_private_server, stop_private_server
+from harness.bridge.server import AdbServer
 from harness.errors import AdbServerError, CommandTimeoutError
 from harness.virtual.model.device import DeviceModel
-from harness.virtual.server import EMULATOR_PORTS, LOCALHOST, VirtualDeviceServer, create_server
+from harness.virtual.server import LOCALHOST, VirtualDeviceServer, create_server
 from harness.virtual.sim import SimInfo, start_sim, stop_sim
 
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-ADB_START_TIMEOUT = 30.0
-ADB_KILL_TIMEOUT = 10.0
 DEFAULT_CLI_TIMEOUT = 60.0
 
 
@@ -67,39 +66,18 @@ def adb_binary(kind: AdbKind | str) -> str:
     return path
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 outside 5555-5585."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind((LOCALHOST, 0))
-            port = int(s.getsockname()[1])
-        if port not in EMULATOR_PORTS:
-            return port
-    raise AdbServerError("no free port")
-
-
-def start_adb_server(kind: AdbKind | str = AdbKind.DEBIAN, port: int | None = None,
+def start_adb_server(kind: AdbKind | str = AdbKind.DEBIAN,
                      extra_env: dict[str, str] | None = None) -> AdbServerInfo:
-    """``adb -P PORT start-server``; ``extra_env`` reaches the server (e.g. ``ADB_BURST_MODE=1``)."""
+    """A private adb server of the given kind on a free port (the product's private-server start:
+    ``ADB_USB=0 ADB_EMU=0 ADB_MDNS=0``, so tests never take a real phone or an emulator)."""
     path = adb_binary(kind)
-    port = port or free_port()
-    env = {k: v for k, v in os.environ.items() if k != "ANDROID_ADB_SERVER_PORT"}
-    env.update(extra_env or {})
-    try:
-        proc = subprocess.run([path, "-P", str(port), "start-server"], capture_output=True, text=True,
-                              timeout=ADB_START_TIMEOUT, env=env, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as e:
-        raise AdbServerError(f"adb start-server on port {port} did not finish in {ADB_START_TIMEOUT:g}s") from e
-    if proc.returncode != 0:
-        raise AdbServerError(f"adb start-server on port {port} exited {proc.returncode}: {proc.stderr.strip()}")
-    log.info("adb server (%s) on port %d", AdbKind(kind).value, port)
-    return AdbServerInfo(port=port, adb_path=path, kind=AdbKind(kind).value)
+    server = start_private_server(path, extra_env)
+    log.info("adb server (%s) on port %d", AdbKind(kind).value, server.port)
+    return AdbServerInfo(port=server.port, adb_path=path, kind=AdbKind(kind).value)
 
 
 def stop_adb_server(server: AdbServerInfo) -> None:
-    with contextlib.suppress(subprocess.TimeoutExpired, OSError):
-        subprocess.run([server.adb_path, "-P", str(server.port), "kill-server"], capture_output=True,
-                       timeout=ADB_KILL_TIMEOUT, stdin=subprocess.DEVNULL)
+    stop_private_server(AdbServer(LOCALHOST, server.port), server.adb_path)
 
 
 @contextlib.contextmanager

@@ -7,7 +7,8 @@ import pytest
 
 from harness.cli.main import main
 from harness.virtual.sim import SimInfo
-from harness.virtual.testing import AdbServerInfo, free_port
+from harness.bridge.private_server import free_port
+from harness.virtual.testing import AdbServerInfo
 
 
 def _row(out: str, serial: str) -> list[str]:

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 import pytest
 
 from harness.bridge.attached import AdbState, list_attached
+from harness.bridge.private_server import free_port
 from harness.bridge.select import select_device
 from harness.bridge.server import AdbServer
 from harness.errors import AdbServerError, DeviceDisconnectedError, DeviceNotFoundError, DeviceOfflineError
 from harness.virtual.sim import SimInfo
-from harness.virtual.testing import AdbServerInfo, free_port, running_sim, start_adb_server, stop_adb_server
+from harness.virtual.testing import AdbServerInfo, running_sim, start_adb_server, stop_adb_server
 
 
 @pytest.fixture(autouse=True)

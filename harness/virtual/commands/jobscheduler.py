@@ -408,7 +408,7 @@ def dumpsys_jobscheduler(ctx: CommandContext, argv: list[str]) -> ShellResult:
         out.append(f"    Running for: {format_duration(now - run.started_ms)},"
                    f" timeout at: {format_duration(run.started_ms + run.limit_ms - now)}")
         out.extend(_job_block(sched, run.js, now, False, "      "))
-        out.append(f"    Evaluated bias: 0 [DEFAULT]")
+        out.append("    Evaluated bias: 0 [DEFAULT]")
         slot += 1
     if slot == 0:
         out.append("  Slot #0: inactive")
