@@ -59,7 +59,6 @@ from harness.spec.model import (
     Setup,
     StandbyBucketStep,
     Step,
-    SwipeFromRecentsStep,
     WaitStep,
 )
 from harness.ui import steps as ui_steps
@@ -166,17 +165,6 @@ def kill_commands(package: str) -> Commands:
     # `am kill` only kills a process that is safe to kill: the app goes home first, as the
     # low-memory killer takes background processes.
     return app_ctl.home_commands() + app_ctl.kill_commands(package)
-
-
-def swipe_commands(package: str, virtual: bool) -> Commands:
-    """Remove the app's task from Recents: the controls' builder, else the virtual device's ``vdev swipe``."""
-    builder: Callable[..., Commands] | None = getattr(app_ctl, "swipe_from_recents_commands", None)
-    if builder is not None:
-        return builder(package)
-    if virtual:
-        return [["vdev", "swipe", package]]
-    raise StepError("swipe_from_recents needs harness.controls.app.swipe_from_recents_commands, "
-                    "which this version lacks for real devices")
 
 
 def setup_commands(setup: Setup, session: "Session") -> tuple[Commands, list[str]]:
@@ -331,7 +319,6 @@ EXECUTORS: dict[type[Step], Callable[[Any, StepContext], None]] = {
     ConfigureStep: _configure,
     LaunchStep: _commands(lambda s, c: app_ctl.launch_commands(c.session.package), app_ctl.AM_FAILURES),
     HomeStep: _commands(lambda s, c: app_ctl.home_commands()),
-    SwipeFromRecentsStep: _commands(lambda s, c: swipe_commands(c.session.package, c.session.virtual), app_ctl.AM_FAILURES),
     KillStep: _commands(lambda s, c: kill_commands(c.session.package), app_ctl.AM_FAILURES),
     ForceStopStep: _commands(lambda s, c: app_ctl.force_stop_commands(c.session.package), app_ctl.AM_FAILURES),
     RebootStep: _reboot,
@@ -348,7 +335,7 @@ EXECUTORS: dict[type[Step], Callable[[Any, StepContext], None]] = {
     WaitStep: _wait,
     RunJobStep: _run_job,
 }
-EXECUTORS.update(ui_steps.runner_executors(EXECUTORS))  # screen steps via uiautomator2 (notes/ui-steps.md)
+EXECUTORS.update(ui_steps.runner_executors())  # screen steps via uiautomator2 (harness/ui)
 
 
 def describe(step: Step) -> str:

@@ -27,15 +27,6 @@ DEFAULT_SERVER_PORT = 9008
 DEFAULT_WAIT_S = 5.0  # how long an action waits for a screen element (the server polls)
 
 
-def available() -> bool:
-    """Whether the uiautomator2 client can be imported here."""
-    try:
-        import uiautomator2  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @dataclass(frozen=True)
 class ScreenNode:
     """One node of a hierarchy dump (the attributes actions read)."""

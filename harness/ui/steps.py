@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from harness.companion.protocol import PACKAGE
 from harness.controls.guard import StateKind
 from harness.spec import model as m
 from harness.ui import dialogs, notifications, recents, settings_pages
-from harness.ui.session import DEFAULT_WAIT_S, UiSession, available, connect
+from harness.ui.session import DEFAULT_WAIT_S, UiSession, connect
 
 if TYPE_CHECKING:
     from harness.bridge.device import Device
@@ -101,17 +101,10 @@ def _execute(step: m.Step, ctx: StepContext) -> None:
     ctx.notes.append(driver_for(ctx.session).run(step))
 
 
-def runner_executors(previous: Mapping[type[m.Step], Callable[[Any, Any], None]] | None = None
-                     ) -> dict[type[m.Step], Callable[[Any, Any], None]]:
-    """Executors for the runner's table: ``EXECUTORS.update(runner_executors(EXECUTORS))``.
-
-    ``swipe_from_recents`` goes through uiautomator2 when its client is installed, else through
-    the executor it had before (``vdev swipe`` on the virtual device).
-    """
-    out: dict[type[m.Step], Callable[[Any, Any], None]] = {cls: _execute for cls in m.SCREEN_STEPS}
-    if previous is not None and m.SwipeFromRecentsStep in previous and not available():
-        out[m.SwipeFromRecentsStep] = previous[m.SwipeFromRecentsStep]
-    return out
+def runner_executors() -> dict[type[m.Step], Callable[[Any, Any], None]]:
+    """Executors for the runner's table: every screen step (swipe from Recents included) runs
+    through uiautomator2."""
+    return {cls: _execute for cls in m.SCREEN_STEPS}
 
 
 def guard_kinds(step: m.Step) -> frozenset[StateKind]:
