@@ -17,7 +17,7 @@ import struct
 import zipfile
 from dataclasses import dataclass, field
 
-from harness.virtual.model.packages import InstallFailure
+from harness.virtual.model.packages import InstallFailure, ReceiverDecl
 
 RES_STRING_POOL_TYPE = 0x0001
 RES_XML_TYPE = 0x0003
@@ -48,13 +48,6 @@ ATTR_ID_BY_NAME = {v: k for k, v in ATTR_IDS.items()}
 
 
 @dataclass
-class ReceiverInfo:
-    name: str
-    actions: list[str] = field(default_factory=list)
-    exported: bool | None = None
-
-
-@dataclass
 class Manifest:
     package: str
     version_code: int = 1
@@ -62,7 +55,7 @@ class Manifest:
     min_sdk: int = 1
     target_sdk: int = 1
     permissions: list[str] = field(default_factory=list)
-    receivers: list[ReceiverInfo] = field(default_factory=list)
+    receivers: list[ReceiverDecl] = field(default_factory=list)
     activities: list[str] = field(default_factory=list)
 
 
@@ -227,10 +220,11 @@ def read_apk(apk: bytes) -> Manifest:
                     continue
                 full = pkg + cname if cname.startswith(".") else cname
                 if comp.name == "receiver":
-                    actions = [str(a.attrs.get("name")) for f in comp.children if f.name == "intent-filter"
-                               for a in f.children if a.name == "action" and isinstance(a.attrs.get("name"), str)]
+                    actions = tuple(str(a.attrs.get("name")) for f in comp.children if f.name == "intent-filter"
+                                    for a in f.children
+                                    if a.name == "action" and isinstance(a.attrs.get("name"), str))
                     exported = comp.attrs.get("exported")
-                    m.receivers.append(ReceiverInfo(full, actions, exported if isinstance(exported, bool) else None))
+                    m.receivers.append(ReceiverDecl(full, actions, exported if isinstance(exported, bool) else None))
                 elif comp.name in ("activity", "activity-alias"):
                     m.activities.append(full)
     return m

@@ -121,7 +121,8 @@ class DeviceModel:
     def trace(self, kind: str, **fields: Any) -> None:
         rec = TraceRecord(self.clock.boot_count, self.clock.elapsed_ms, kind, tuple(sorted(fields.items())))
         self._trace.append(rec)
-        log.debug("trace %s", rec.to_json())
+        if log.isEnabledFor(logging.DEBUG):  # the trace is on the model's hot path: no JSON unless logged
+            log.debug("trace %s", rec.to_json())
 
     def trace_lines(self) -> list[str]:
         return [r.to_json() for r in self._trace]

@@ -56,6 +56,12 @@ NETWORK_TYPES: dict[protocol.JobNetwork, NetworkType] = {
     protocol.JobNetwork.CELLULAR: NetworkType.CELLULAR}
 BACKOFF_POLICIES: dict[protocol.BackoffPolicy, BackoffPolicy] = {
     protocol.BackoffPolicy.LINEAR: BackoffPolicy.LINEAR, protocol.BackoffPolicy.EXPONENTIAL: BackoffPolicy.EXPONENTIAL}
+# androidx.work.NetworkType (the protocol's work network names) as JobInfo network types
+# (SystemJobInfoConverter.convertNetworkType).
+JOB_NETWORK_OF_WORK: dict[protocol.WorkNetwork, NetworkType] = {
+    protocol.WorkNetwork.NONE: NetworkType.NONE, protocol.WorkNetwork.CONNECTED: NetworkType.ANY,
+    protocol.WorkNetwork.UNMETERED: NetworkType.UNMETERED, protocol.WorkNetwork.NOT_ROAMING: NetworkType.NOT_ROAMING,
+    protocol.WorkNetwork.METERED: NetworkType.CELLULAR}
 
 
 class StopReason(enum.IntEnum):

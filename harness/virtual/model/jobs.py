@@ -33,6 +33,7 @@ from harness.virtual.model.job_info import (
     next_periodic_times,
 )
 from harness.virtual.model.job_quota import QuotaTracker
+from harness.virtual.model.processes import ProcState
 from harness.virtual.model.state import StandbyBucket
 from harness.virtual.model.subsystem import Subsystem
 
@@ -283,20 +284,21 @@ class JobScheduler(Subsystem):
         except KeyError:
             return True
 
-    def _procstate(self, package: str) -> int:
-        return int(self.model.processes.state(package))
+    def _procstate(self, package: str) -> ProcState:
+        return self.model.processes.state(package)
 
     def _is_top(self, package: str) -> bool:
-        return self._procstate(package) == 2  # PROCESS_STATE_TOP
+        return self._procstate(package) == ProcState.TOP
 
     def _in_foreground(self, package: str) -> bool:
         """QuotaController.isUidInForeground: procstate <= BOUND_FOREGROUND_SERVICE."""
-        return self._procstate(package) <= 5
+        return self._procstate(package) <= ProcState.BOUND_FOREGROUND_SERVICE
 
     def _uid_active(self, package: str) -> bool:
         """AppStateTracker.isUidActive: foreground, or still inside the uid-idle settle time."""
         st = self._procstate(package)
-        return st <= 5 or st == 15  # ... or PROCESS_STATE_LAST_ACTIVITY (left the top < 60 s ago)
+        # ... or PROCESS_STATE_LAST_ACTIVITY (left the top < 60 s ago)
+        return st <= ProcState.BOUND_FOREGROUND_SERVICE or st == ProcState.LAST_ACTIVITY
 
     def _bucket(self, package: str) -> StandbyBucket:
         return self.model.standby.bucket(package)

@@ -214,7 +214,7 @@ class Packages(Subsystem):
             name=manifest.package, version_code=manifest.version_code, version_name=manifest.version_name,
             target_sdk=manifest.target_sdk, min_sdk=manifest.min_sdk,
             requested_permissions=tuple(manifest.permissions),
-            receivers=tuple(ReceiverDecl(r.name, tuple(r.actions), r.exported) for r in manifest.receivers),
+            receivers=tuple(manifest.receivers),
             activities=tuple(manifest.activities),
             install_path=f"/data/app/~~harness==/{manifest.package}-1/base.apk",
             first_install_wall_ms=now, last_update_wall_ms=now,

@@ -33,7 +33,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from harness.companion.protocol import OutOfQuota, UniquePolicy, WorkNetwork
-from harness.virtual.model.job_info import MINUTE_MS, BackoffPolicy, InvalidJob, JobInfo, NetworkType, StopReason
+from harness.virtual.model.job_info import (
+    JOB_NETWORK_OF_WORK,
+    MINUTE_MS,
+    BackoffPolicy,
+    InvalidJob,
+    JobInfo,
+    StopReason,
+)
 from harness.virtual.model.jobs import RESULT_SUCCESS, JobParams, JobSchedulerError
 from harness.virtual.model.packages import COMPANION_PACKAGE
 from harness.virtual.model.subsystem import Subsystem
@@ -65,14 +72,6 @@ class WorkState(enum.Enum):
     @property
     def finished(self) -> bool:
         return self in (WorkState.SUCCEEDED, WorkState.FAILED, WorkState.CANCELLED)
-
-
-# androidx.work.NetworkType (the protocol's work network names) as JobInfo network types
-# (SystemJobInfoConverter.convertNetworkType).
-JOB_NETWORK_OF_WORK: dict[WorkNetwork, NetworkType] = {
-    WorkNetwork.NONE: NetworkType.NONE, WorkNetwork.CONNECTED: NetworkType.ANY,
-    WorkNetwork.UNMETERED: NetworkType.UNMETERED, WorkNetwork.NOT_ROAMING: NetworkType.NOT_ROAMING,
-    WorkNetwork.METERED: NetworkType.CELLULAR}
 
 
 @dataclass

@@ -40,8 +40,8 @@ from typing import TYPE_CHECKING
 
 from harness.companion.protocol import WorkNetwork
 from harness.virtual.model.clock import Timer
-from harness.virtual.model.job_info import StopReason
-from harness.virtual.model.state import NetworkType as DeviceNetwork
+from harness.virtual.model.job_info import JOB_NETWORK_OF_WORK, StopReason
+from harness.virtual.model.processes import ProcState
 
 if TYPE_CHECKING:
     from harness.virtual.model.device import DeviceModel
@@ -54,7 +54,6 @@ NON_THROTTLE_RUN_ATTEMPT_COUNT = 5  # GreedyScheduler
 THROTTLE_STEP_MS = 30_000  # WorkRequest.DEFAULT_BACKOFF_DELAY_MILLIS
 TIME_LIMIT_MS = 90 * 60_000  # TimeLimiter default timeoutMs
 BLOCKED_NETWORK_MIN_API = 30  # SharedNetworkCallback (onBlockedStatusChanged) from API 30
-FOREGROUND_SERVICE_PROCSTATE = 4  # ActivityManager.PROCESS_STATE_FOREGROUND_SERVICE
 
 
 class UptimeTimer:
@@ -139,22 +138,18 @@ class GreedyScheduler:
             return False
         if m.standby.is_power_save_allowlisted(self.package) or m.standby.is_temp_allowlisted(self.package):
             return False
-        return int(m.processes.state(self.package)) > FOREGROUND_SERVICE_PROCSTATE
+        return m.processes.state(self.package) > ProcState.FOREGROUND_SERVICE
 
     def _network_met(self, spec: "WorkSpec") -> bool:
+        """The NetworkRequest the work's NetworkType becomes is the one JobScheduler's
+        ConnectivityController checks (DeviceConditions.network_ok), and the app's network must
+        not be blocked."""
         kind = spec.request.network
         if kind == WorkNetwork.NONE:
             return True
-        st = self.model.state
-        if not st.network_connected:
+        if not self.model.jobs.conditions.network_ok(JOB_NETWORK_OF_WORK[kind]):
             return False
-        if self.model.api >= BLOCKED_NETWORK_MIN_API and self.network_blocked():
-            return False
-        if kind == WorkNetwork.UNMETERED:
-            return not st.network_metered
-        if kind == WorkNetwork.METERED:
-            return st.network == DeviceNetwork.CELLULAR
-        return True  # CONNECTED, NOT_ROAMING (the virtual device never roams; networks validate)
+        return not (self.model.api >= BLOCKED_NETWORK_MIN_API and self.network_blocked())
 
     def constraint_state(self, spec: "WorkSpec") -> int | None:
         """WorkConstraintsTracker: None when every tracked constraint is met, else the stop reason

@@ -26,6 +26,13 @@ def _allow_exact(m: DeviceModel) -> None:
     m.packages.set_appop(COMPANION, "SCHEDULE_EXACT_ALARM", AppOpMode.ALLOW)
 
 
+def _deep_idle(m: DeviceModel) -> None:
+    """Screen off, on battery, forced into deep Doze."""
+    power.set_screen(m, False)
+    power.unplug(m)
+    m.doze.force_idle("deep")
+
+
 def test_set_gets_a_window_of_75_percent_of_futurity_capped_at_one_hour(model):
     h = model.alarms.schedule(COMPANION, _req(AlarmMethod.SET, 20 * MIN, 1, []))
     assert (h.when_elapsed, h.max_when_elapsed) == (20 * MIN, 20 * MIN + 15 * MIN)
@@ -99,9 +106,7 @@ def test_revoking_the_appop_removes_exact_alarms_and_kills_the_app(model):
 def test_doze_defers_normal_alarms_to_the_maintenance_window_but_not_allow_while_idle(model):
     _allow_exact(model)
     fired: list = []  # type: ignore[type-arg]
-    power.set_screen(model, False)
-    power.unplug(model)
-    model.doze.force_idle("deep")
+    _deep_idle(model)
     model.alarms.schedule(COMPANION, _req(AlarmMethod.SET_EXACT, 10 * MIN, 1, fired))
     model.alarms.schedule(COMPANION, _req(AlarmMethod.SET_EXACT_AND_ALLOW_WHILE_IDLE, 10 * MIN, 2, fired))
     model.advance(10 * MIN)
@@ -114,18 +119,14 @@ def test_doze_defers_normal_alarms_to_the_maintenance_window_but_not_allow_while
 def test_allow_while_idle_quota_72_per_hour_and_compat_7_per_hour(model):
     _allow_exact(model)
     fired: list = []  # type: ignore[type-arg]
-    power.set_screen(model, False)
-    power.unplug(model)
-    model.doze.force_idle("deep")
+    _deep_idle(model)
     for i in range(80):
         model.alarms.schedule(COMPANION, _req(AlarmMethod.SET_EXACT_AND_ALLOW_WHILE_IDLE, MIN + i * 10_000, i, fired))
     model.advance(55 * MIN)
     assert len(fired) == am.ALLOW_WHILE_IDLE_QUOTA
     # inexact allow-while-idle from an app targeting 31+ uses the compat quota
     m2 = DeviceModel(seed=2)
-    power.set_screen(m2, False)
-    power.unplug(m2)
-    m2.doze.force_idle("deep")
+    _deep_idle(m2)
     fired2: list = []  # type: ignore[type-arg]
     for i in range(10):  # one at a time (a batch delivered together counts once, as in AppWakeupHistory)
         m2.alarms.schedule(COMPANION, _req(AlarmMethod.SET_AND_ALLOW_WHILE_IDLE, m2.clock.elapsed_ms + 10_000, i,
@@ -137,9 +138,7 @@ def test_allow_while_idle_quota_72_per_hour_and_compat_7_per_hour(model):
 def test_alarm_clock_fires_on_time_in_doze_and_brings_the_device_out_of_idle(model):
     _allow_exact(model)
     fired: list = []  # type: ignore[type-arg]
-    power.set_screen(model, False)
-    power.unplug(model)
-    model.doze.force_idle("deep")
+    _deep_idle(model)
     at_wall = model.clock.wall_ms + 3 * HOUR
     model.alarms.schedule(COMPANION, _req(AlarmMethod.SET_ALARM_CLOCK, at_wall, 7, fired))
     model.advance(3 * HOUR - 16 * MIN)
@@ -199,9 +198,7 @@ def test_battery_saver_holds_alarms_of_idle_uids(model):
 
 def test_repeating_alarm_count_after_a_long_deferral(model):
     fired: list = []  # type: ignore[type-arg]
-    power.set_screen(model, False)
-    power.unplug(model)
-    model.doze.force_idle("deep")
+    _deep_idle(model)
     model.alarms.schedule(COMPANION, _req(AlarmMethod.SET_INEXACT_REPEATING, 15 * MIN, 1, fired,
                                           interval_ms=15 * MIN))
     model.advance(HOUR)
