@@ -10,7 +10,6 @@ import dev.harness.companion.Fixtures.events
 import dev.harness.companion.alarms.AlarmBackend
 import dev.harness.companion.alarms.AlarmReceiver
 import dev.harness.companion.boot.BootReceiver
-import dev.harness.companion.rpc.RpcDispatcher
 import dev.harness.companion.tasks.AlarmParams
 import dev.harness.companion.tasks.DerivedIds
 import dev.harness.companion.tasks.Mechanism
@@ -113,9 +112,7 @@ class AlarmAndBootTest {
             }
             override fun cancel(record: TaskRecord) = g.alarmBackend.cancel(record)
         }
-        val dispatcher = RpcDispatcher(
-            g.journal, g.registry, g.config, g.parser, g.backends + (Mechanism.ALARM to refusing), g.device, g.gate,
-        )
+        val dispatcher = Fixtures.dispatcherWith(Mechanism.ALARM, refusing)
         val answer = JSONObject(
             dispatcher.call("schedule", """{"task":{"id":"x","mechanism":"alarm","params":{"method":"set_exact","trigger_in_ms":10}}}"""),
         )

@@ -4,6 +4,9 @@ import android.app.job.JobParameters
 import android.os.PersistableBundle
 import dev.harness.companion.app.CompanionGraph
 import dev.harness.companion.journal.JournalEvent
+import dev.harness.companion.rpc.RpcDispatcher
+import dev.harness.companion.tasks.Mechanism
+import dev.harness.companion.tasks.MechanismBackend
 import org.json.JSONObject
 import org.robolectric.RuntimeEnvironment
 import org.robolectric.shadows.ShadowBinder
@@ -11,6 +14,12 @@ import org.robolectric.shadows.ShadowBinder
 /** Helpers shared by the tests: the app graph, RPC calls as the shell, journal queries. */
 object Fixtures {
     fun graph(): CompanionGraph = CompanionGraph.get(RuntimeEnvironment.getApplication())
+
+    /** A dispatcher over the app's graph, with [mechanism]'s backend replaced by [backend]. */
+    fun dispatcherWith(mechanism: Mechanism, backend: MechanismBackend): RpcDispatcher {
+        val g = graph()
+        return RpcDispatcher(g.journal, g.registry, g.config, g.parser, g.backends + (mechanism to backend), g.device, g.gate)
+    }
 
     /** Calls the dispatcher like `content call` would and parses the answer. */
     fun call(method: String, arg: String? = null): JSONObject {

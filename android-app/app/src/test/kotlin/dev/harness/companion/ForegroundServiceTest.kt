@@ -9,9 +9,9 @@ import android.content.Intent
 import android.content.pm.ServiceInfo
 import dev.harness.companion.Fixtures.call
 import dev.harness.companion.Fixtures.callOk
+import dev.harness.companion.Fixtures.dispatcherWith
 import dev.harness.companion.Fixtures.events
 import dev.harness.companion.Fixtures.graph
-import dev.harness.companion.rpc.RpcDispatcher
 import dev.harness.companion.service.ForegroundBackend
 import dev.harness.companion.service.HarnessForegroundService
 import dev.harness.companion.service.Notifications
@@ -135,9 +135,7 @@ class ForegroundServiceTest {
             override fun startForegroundService(service: Intent): ComponentName =
                 throw ForegroundServiceStartNotAllowedException("startForegroundService() not allowed due to mAllowStartForeground false")
         }
-        val g = graph()
-        val backends = g.backends + (Mechanism.FOREGROUND to ForegroundBackend(background as Context, g.foregroundTasks))
-        val dispatcher = RpcDispatcher(g.journal, g.registry, g.config, g.parser, backends, g.device, g.gate)
+        val dispatcher = dispatcherWith(Mechanism.FOREGROUND, ForegroundBackend(background as Context, graph().foregroundTasks))
         val answer = JSONObject(dispatcher.call("schedule", """{"task":{"id":"fg6","mechanism":"foreground"}}"""))
         assertFalse(answer.getBoolean("ok"))
         val error = answer.getJSONObject("error")

@@ -1,15 +1,8 @@
 package dev.harness.companion
 
-import dev.harness.companion.Fixtures.graph
+import dev.harness.companion.Fixtures.dispatcherWith
 import dev.harness.companion.rpc.RpcDispatcher
 import dev.harness.companion.tasks.Mechanism
-import dev.harness.companion.tasks.MechanismBackend
-import dev.harness.companion.tasks.PlannedSchedule
-import dev.harness.companion.tasks.TaskRecord
-import dev.harness.companion.tasks.TaskSpec
-import dev.harness.companion.tasks.WorkParams
-import dev.harness.companion.work.WorkChains
-import dev.harness.companion.work.WorkRequestPlan
 import org.json.JSONArray
 import org.json.JSONObject
 import org.junit.Assert.assertTrue
@@ -17,7 +10,6 @@ import org.junit.Test
 import org.junit.runner.RunWith
 import org.robolectric.ParameterizedRobolectricTestRunner
 import java.io.File
-import java.util.UUID
 
 /**
  * The shared conformance vectors (tests/protocol/vectors.json, docs/companion-protocol.md
@@ -25,35 +17,13 @@ import java.util.UUID
  * (tests/protocol/test_vectors_virtual.py). One test per case, each on a fresh application.
  *
  * The dispatcher is the app's, built from the app's graph, with one substitution: WorkManager is
- * absent on the JVM, so `work` tasks go to a backend that makes the real [WorkRequestPlan] and
- * stands in for the enqueue (a random work id, as WorkRequest.Builder assigns).
+ * absent on the JVM, so `work` tasks go to [WorkPlanRecorder], which makes the real
+ * [dev.harness.companion.work.WorkRequestPlan] and stands in for the enqueue.
  */
 @RunWith(ParameterizedRobolectricTestRunner::class)
 class ProtocolVectorsTest(private val name: String, private val case: JSONObject) {
 
-    private class PlannedWork : MechanismBackend {
-        val plans = ArrayList<WorkRequestPlan>()
-
-        override fun plan(spec: TaskSpec): PlannedSchedule {
-            val plan = WorkRequestPlan.of(spec.id, spec.params as WorkParams, graph().workChains::chainOf)
-            return object : PlannedSchedule {
-                override val platform: JSONObject = JSONObject().put("work_id", UUID.randomUUID().toString())
-
-                override val runtime: JSONObject = WorkChains.runtimeOf(plan)
-
-                override fun submit() {
-                    plans += plan
-                }
-            }
-        }
-
-        override fun cancel(record: TaskRecord) = Unit
-    }
-
-    private val dispatcher: RpcDispatcher by lazy {
-        val g = graph()
-        RpcDispatcher(g.journal, g.registry, g.config, g.parser, g.backends + (Mechanism.WORK to PlannedWork()), g.device, g.gate)
-    }
+    private val dispatcher: RpcDispatcher by lazy { dispatcherWith(Mechanism.WORK, WorkPlanRecorder()) }
 
     private fun call(method: String, arg: String?): JSONObject {
         val answer = dispatcher.call(method, arg)

@@ -1,19 +1,13 @@
 package dev.harness.companion
 
+import dev.harness.companion.Fixtures.dispatcherWith
 import dev.harness.companion.Fixtures.events
 import dev.harness.companion.Fixtures.graph
 import dev.harness.companion.rpc.RpcDispatcher
 import dev.harness.companion.tasks.Mechanism
-import dev.harness.companion.tasks.MechanismBackend
 import dev.harness.companion.tasks.Outcome
-import dev.harness.companion.tasks.PlannedSchedule
-import dev.harness.companion.tasks.TaskRecord
-import dev.harness.companion.tasks.TaskSpec
 import dev.harness.companion.tasks.UniquePolicy
-import dev.harness.companion.tasks.WorkParams
-import dev.harness.companion.work.WorkChains
 import dev.harness.companion.work.WorkEnqueue
-import dev.harness.companion.work.WorkRequestPlan
 import kotlinx.coroutines.runBlocking
 import org.json.JSONObject
 import org.junit.Assert.assertEquals
@@ -22,7 +16,6 @@ import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.junit.runner.RunWith
 import org.robolectric.RobolectricTestRunner
-import java.util.UUID
 
 /**
  * Work chains (docs/companion-protocol.md, "Work chains"): the enqueue form the app's dispatcher
@@ -31,36 +24,9 @@ import java.util.UUID
  */
 @RunWith(RobolectricTestRunner::class)
 class WorkChainsTest {
-    private class PlanRecorder : MechanismBackend {
-        val plans = LinkedHashMap<String, WorkRequestPlan>()
+    private val recorder = WorkPlanRecorder()
 
-        override fun plan(spec: TaskSpec): PlannedSchedule {
-            val plan = WorkRequestPlan.of(spec.id, spec.params as WorkParams, graph().workChains::chainOf)
-            return object : PlannedSchedule {
-                override val platform: JSONObject = JSONObject().put("work_id", UUID.randomUUID().toString())
-
-                override val runtime: JSONObject = WorkChains.runtimeOf(plan)
-
-                override fun submit() {
-                    plans[spec.id] = plan
-                }
-            }
-        }
-
-        /** The work ids handed to cancelWorkById, in order. */
-        val cancelled = ArrayList<String>()
-
-        override fun cancel(record: TaskRecord) {
-            cancelled += record.platform.getString("work_id")
-        }
-    }
-
-    private val recorder = PlanRecorder()
-
-    private val dispatcher: RpcDispatcher by lazy {
-        val g = graph()
-        RpcDispatcher(g.journal, g.registry, g.config, g.parser, g.backends + (Mechanism.WORK to recorder), g.device, g.gate)
-    }
+    private val dispatcher: RpcDispatcher by lazy { dispatcherWith(Mechanism.WORK, recorder) }
 
     private fun call(method: String, arg: String): JSONObject = JSONObject(dispatcher.call(method, arg))
 

@@ -49,12 +49,7 @@ class BootHandler(
                     reregistered.put(record.id)
                 } catch (e: RuntimeException) {
                     registry.setState(record.id, TaskState.FAILED)
-                    journal.append(
-                        record.id,
-                        "alarm",
-                        "schedule_failed",
-                        JSONObject().put("exception", e.javaClass.name).put("message", e.message ?: JSONObject.NULL),
-                    )
+                    journal.scheduleFailed(record.id, "alarm", e)
                 }
             }
         }

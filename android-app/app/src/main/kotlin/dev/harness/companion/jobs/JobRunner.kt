@@ -57,14 +57,7 @@ class JobRunner(
                 return@launch
             }
             val reschedule = outcome == Outcome.RETRY
-            if (record != null) {
-                val state = when {
-                    periodic || reschedule -> TaskState.SCHEDULED
-                    outcome == Outcome.SUCCESS -> TaskState.FINISHED
-                    else -> TaskState.FAILED
-                }
-                registry.setStateUnlessCancelled(record.id, state)
-            }
+            if (record != null) registry.setStateUnlessCancelled(record.id, TaskState.afterRun(outcome, periodic))
             journal.append(
                 taskId,
                 MECHANISM,

@@ -45,6 +45,13 @@ class Journal(
         return event
     }
 
+    /**
+     * `schedule_failed` {exception, message}: the platform refused to schedule (or to start) task
+     * [taskId] with [e].
+     */
+    fun scheduleFailed(taskId: String, mechanism: String, e: Throwable): JournalEvent =
+        append(taskId, mechanism, "schedule_failed", exceptionDetail(e))
+
     /** Events with seq > [since], oldest first, at most [limit]. */
     fun page(since: Long, limit: Int): EventPage {
         val rows = ArrayList<JournalEvent>()
@@ -94,8 +101,12 @@ class Journal(
         return page(since, count).events
     }
 
-    private companion object {
-        val COLUMNS = arrayOf(
+    companion object {
+        /** The detail fields naming an exception: `exception` (its class) and `message`. */
+        fun exceptionDetail(e: Throwable): JSONObject =
+            JSONObject().put("exception", e.javaClass.name).put("message", e.message ?: JSONObject.NULL)
+
+        private val COLUMNS = arrayOf(
             "seq", "boot", "elapsed_ms", "wall_ms", "task_id", "mechanism", "kind", "thread", "stop_reason", "detail",
         )
     }

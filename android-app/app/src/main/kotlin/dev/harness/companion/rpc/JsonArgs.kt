@@ -70,12 +70,15 @@ class ObjectReader(val json: JSONObject, val path: String, allowed: Set<String>)
         )
     }
 
+    /** The object field [name] as it is (its fields unchecked). */
+    fun jsonObject(name: String, required: Boolean = false): JSONObject? = when (val v = raw(name, required)) {
+        null -> null
+        is JSONObject -> v
+        else -> throw badType(name, "an object", v)
+    }
+
     fun obj(name: String, allowed: Set<String>, required: Boolean = false): ObjectReader? =
-        when (val v = raw(name, required)) {
-            null -> null
-            is JSONObject -> ObjectReader(v, pathOf(name), allowed)
-            else -> throw badType(name, "an object", v)
-        }
+        jsonObject(name, required)?.let { ObjectReader(it, pathOf(name), allowed) }
 
     fun array(name: String, required: Boolean = false): JSONArray? = when (val v = raw(name, required)) {
         null -> null

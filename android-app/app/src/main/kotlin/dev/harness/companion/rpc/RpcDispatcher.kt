@@ -9,6 +9,7 @@ import dev.harness.companion.tasks.ScheduleGate
 import dev.harness.companion.tasks.TaskParser
 import dev.harness.companion.tasks.TaskRecord
 import dev.harness.companion.tasks.TaskRegistry
+import dev.harness.companion.tasks.TaskSpec
 import dev.harness.companion.tasks.TaskState
 import dev.harness.companion.tasks.WorkKind
 import dev.harness.companion.tasks.WorkParams
@@ -122,12 +123,7 @@ class RpcDispatcher(
     }
 
     private fun schedule(r: ObjectReader): JSONObject {
-        val taskJson = r.json.opt("task")
-        if (taskJson != null && taskJson !is JSONObject) {
-            throw RpcError(ErrorCode.BAD_TYPE, "task", "task must be an object, got ${ObjectReader.typeName(taskJson)}")
-        }
-        if (taskJson == null) throw RpcError(ErrorCode.MISSING_FIELD, "task", "missing field task")
-        val spec = parser.parse(taskJson)
+        val spec = parser.parse(r.jsonObject("task", required = true)!!)
         val existing = registry.get(spec.id)
         if (existing != null && existing.state.active) {
             throw RpcError(ErrorCode.DUPLICATE_TASK, "task.id", "task ${spec.id} is already ${existing.state.wire}; cancel it first")
@@ -148,13 +144,7 @@ class RpcDispatcher(
             // WorkManager drops a KEEP request while unfinished work of that name exists: the
             // task is recorded and journalled, and is cancelled at once (it never runs).
             registry.put(spec, TaskState.CANCELLED, planned.platform, WorkChains.notJoined(planned.runtime))
-            journal.append(
-                spec.id,
-                spec.mechanism.wire,
-                "scheduled",
-                JSONObject().put("platform", planned.platform).put("params", spec.params.echoJson())
-                    .put("behavior", spec.behavior.toJson()).put("unique", unique),
-            )
+            journalScheduled(spec, planned.platform, unique)
             return ok().put("task_id", spec.id).put("platform", planned.platform)
         }
         // Unique periodic work: `update` keeps the existing work's id, `cancel_and_reenqueue` ends it.
@@ -180,14 +170,16 @@ class RpcDispatcher(
                     registry.get(id)?.let { registry.setRuntime(id, WorkChains.handedOver(it.runtime)) }
                 }
             }
-            journal.append(
-                spec.id,
-                spec.mechanism.wire,
-                "scheduled",
-                JSONObject().put("platform", platform).put("params", spec.params.echoJson()).put("behavior", spec.behavior.toJson()),
-            )
+            journalScheduled(spec, platform)
             ok().put("task_id", spec.id).put("platform", platform)
         }
+    }
+
+    /** `scheduled` with the effective params; [unique] is the `keep` of a dropped request. */
+    private fun journalScheduled(spec: TaskSpec, platform: JSONObject, unique: JSONObject? = null) {
+        val detail = JSONObject().put("platform", platform).put("params", spec.params.echoJson()).put("behavior", spec.behavior.toJson())
+        unique?.let { detail.put("unique", it) }
+        journal.append(spec.id, spec.mechanism.wire, "scheduled", detail)
     }
 
     /**
@@ -228,12 +220,7 @@ class RpcDispatcher(
     }
 
     private fun refused(taskId: String, mechanism: Mechanism, e: RuntimeException): Nothing {
-        journal.append(
-            taskId,
-            mechanism.wire,
-            "schedule_failed",
-            JSONObject().put("exception", e.javaClass.name).put("message", e.message ?: JSONObject.NULL),
-        )
+        journal.scheduleFailed(taskId, mechanism.wire, e)
         throw RpcError.platform(e)
     }
 

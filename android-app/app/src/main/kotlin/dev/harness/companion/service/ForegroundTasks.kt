@@ -49,6 +49,15 @@ class ForegroundTasks(
         job.start()
     }
 
+    /**
+     * The service could not enter the foreground for [taskId] (e.g.
+     * ForegroundServiceStartNotAllowedException): the task fails with `schedule_failed`.
+     */
+    fun refused(taskId: String, e: RuntimeException) {
+        registry.setStateUnlessCancelled(taskId, TaskState.FAILED)
+        journal.scheduleFailed(taskId, MECHANISM, e)
+    }
+
     fun cancel(taskId: String): Boolean {
         val entry = synchronized(lock) { running.remove(taskId) } ?: return false
         entry.first.cancel()

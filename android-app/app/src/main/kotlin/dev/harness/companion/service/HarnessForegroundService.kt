@@ -7,8 +7,6 @@ import android.os.Build
 import android.os.IBinder
 import dev.harness.companion.app.CompanionGraph
 import dev.harness.companion.tasks.FgsType
-import dev.harness.companion.tasks.TaskState
-import org.json.JSONObject
 
 /**
  * The foreground service for immediate long-running work (types dataSync, shortService,
@@ -32,15 +30,7 @@ class HarnessForegroundService : Service() {
             }
         } catch (e: RuntimeException) {
             // e.g. ForegroundServiceStartNotAllowedException, or a type without its permission.
-            if (taskId != null) {
-                graph.registry.setStateUnlessCancelled(taskId, TaskState.FAILED)
-                graph.journal.append(
-                    taskId,
-                    "foreground",
-                    "schedule_failed",
-                    JSONObject().put("exception", e.javaClass.name).put("message", e.message ?: JSONObject.NULL),
-                )
-            }
+            if (taskId != null) graph.foregroundTasks.refused(taskId, e)
             stopIfIdle()
             return START_NOT_STICKY
         }

@@ -18,6 +18,13 @@ enum class TaskState(val wire: String) {
 
     companion object {
         val BY_WIRE = entries.associateBy { it.wire }
+
+        /** A job's or a worker's state after a run that ended with [outcome]: periodic work and a retry run again. */
+        fun afterRun(outcome: Outcome, periodic: Boolean): TaskState = when {
+            periodic || outcome == Outcome.RETRY -> SCHEDULED
+            outcome == Outcome.SUCCESS -> FINISHED
+            else -> FAILED
+        }
     }
 }
 

@@ -81,7 +81,7 @@ class WorkChains(private val registry: TaskRegistry) {
             // The start of a chain: the unique-work policy applies (KEEP for the implicit name).
             when (params.uniquePolicy) {
                 UniquePolicy.KEEP -> return if (members.any { it.state.active && it.id != taskId }) {
-                    ChainJoin.Kept(JSONObject().put("name", chain).put("policy", UniquePolicy.KEEP.wire).put("kept_existing", true))
+                    ChainJoin.Kept(keptDetail(chain))
                 } else {
                     ChainJoin.Joined(TaskState.SCHEDULED)
                 }
@@ -116,7 +116,7 @@ class WorkChains(private val registry: TaskRegistry) {
         val name = params.uniqueName ?: return null
         if (params.kind != WorkKind.PERIODIC || params.uniquePolicy != UniquePolicy.KEEP) return null
         if (holders(name, taskId).isEmpty()) return null
-        return JSONObject().put("name", name).put("policy", UniquePolicy.KEEP.wire).put("kept_existing", true)
+        return keptDetail(name)
     }
 
     /**
@@ -161,6 +161,10 @@ class WorkChains(private val registry: TaskRegistry) {
 
     /** The tasks that joined [chain], in the order they were scheduled. */
     private fun members(chain: String): List<TaskRecord> = registry.all().filter { joined(it) && chainOf(it) == chain }
+
+    /** `detail.unique` of a request `keep` dropped because unfinished work of [name] exists. */
+    private fun keptDetail(name: String): JSONObject =
+        JSONObject().put("name", name).put("policy", UniquePolicy.KEEP.wire).put("kept_existing", true)
 
     private fun joined(record: TaskRecord): Boolean = record.runtime.optBoolean(KEY_JOINED, false)
 

@@ -72,8 +72,7 @@ class WorkRunner(
                     setForeground()
                 } catch (e: IllegalStateException) {
                     if (!foregroundRefused(e)) throw e
-                    val detail = JSONObject().put("exception", e.javaClass.name).put("message", e.message ?: JSONObject.NULL)
-                    return finish(taskId, record != null, periodic, Outcome.FAILURE, run, detail)
+                    return finish(taskId, true, periodic, Outcome.FAILURE, run, Journal.exceptionDetail(e)) // params came from the record
                 }
                 journal.append(taskId, MECHANISM, "foreground")
             }
@@ -103,11 +102,7 @@ class WorkRunner(
     /** The run ends with [outcome]: the task's state, `finished` ([extra] added to its detail). */
     private fun finish(taskId: String, known: Boolean, periodic: Boolean, outcome: Outcome, run: Int, extra: JSONObject): Outcome {
         if (known) {
-            val state = when {
-                periodic || outcome == Outcome.RETRY -> TaskState.SCHEDULED
-                outcome == Outcome.SUCCESS -> TaskState.FINISHED
-                else -> TaskState.FAILED
-            }
+            val state = TaskState.afterRun(outcome, periodic)
             registry.setStateUnlessCancelled(taskId, state)
             // A failed one-time task fails the rest of its chain (WorkManager never runs it).
             if (state == TaskState.FAILED && registry.get(taskId)?.state == TaskState.FAILED) {
