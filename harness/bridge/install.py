@@ -37,21 +37,23 @@ def _failure_message(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def parse_install_failure(text: str) -> tuple[str, str]:
-    """(reason, message) from ``pm install`` output; reason ``UNKNOWN`` if none is named."""
-    m = _INSTALL_REASON.search(text)
+def _parse_failure(text: str, reason: re.Pattern[str]) -> tuple[str, str]:
+    """(reason, message) from ``pm`` output; reason ``UNKNOWN`` if none is named."""
+    m = reason.search(text)
     message = _failure_message(text)
     if m:
         message = message.replace(m.group(1), "").lstrip(": ").strip()
     return (m.group(1) if m else "UNKNOWN"), message
+
+
+def parse_install_failure(text: str) -> tuple[str, str]:
+    """(reason, message) from ``pm install`` output; reason ``UNKNOWN`` if none is named."""
+    return _parse_failure(text, _INSTALL_REASON)
 
 
 def parse_uninstall_failure(text: str) -> tuple[str, str]:
-    m = _DELETE_REASON.search(text)
-    message = _failure_message(text)
-    if m:
-        message = message.replace(m.group(1), "").lstrip(": ").strip()
-    return (m.group(1) if m else "UNKNOWN"), message
+    """(reason, message) from ``pm uninstall`` output; reason ``UNKNOWN`` if none is named."""
+    return _parse_failure(text, _DELETE_REASON)
 
 
 def _succeeded(status: int, text: str) -> bool:

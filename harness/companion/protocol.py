@@ -259,7 +259,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _present(pairs: Mapping[str, Any]) -> dict[str, Any]:
+def present_fields(pairs: Mapping[str, Any]) -> dict[str, Any]:
     """The request members that were set (``None`` means "absent: the app's default applies")."""
     return {k: _json_value(v) for k, v in pairs.items() if v is not None}
 
@@ -275,7 +275,7 @@ class Behavior:
     on_stop: OnStop | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _present({"duration_ms": self.duration_ms, "outcomes": self.outcomes, "on_stop": self.on_stop})
+        return present_fields({"duration_ms": self.duration_ms, "outcomes": self.outcomes, "on_stop": self.on_stop})
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,7 @@ class JobParams:
     mechanism = Mechanism.JOB
 
     def to_json(self) -> dict[str, Any]:
-        return _present(self.__dict__)
+        return present_fields(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -329,7 +329,7 @@ class WorkParams:
     mechanism = Mechanism.WORK
 
     def to_json(self) -> dict[str, Any]:
-        return _present(self.__dict__)
+        return present_fields(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -345,7 +345,7 @@ class AlarmParams:
     mechanism = Mechanism.ALARM
 
     def to_json(self) -> dict[str, Any]:
-        return _present(self.__dict__)
+        return present_fields(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -355,7 +355,7 @@ class ForegroundParams:
     mechanism = Mechanism.FOREGROUND
 
     def to_json(self) -> dict[str, Any]:
-        return _present({"type": self.type})
+        return present_fields({"type": self.type})
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,9 @@ FAILURE_TEXTS = ("Error:", "Exception", "Unknown command", "Unknown package", "B
                  "Security exception", "not found", "Unable to", "Invalid")
 
 
-def failed(result: ShellResult, texts: Iterable[str] = FAILURE_TEXTS) -> bool:
-    if result.status != 0:
+def failed(result: ShellResult, texts: Iterable[str] = FAILURE_TEXTS, *, ignore_status: bool = False) -> bool:
+    """Whether a command failed: a non-zero exit (unless ``ignore_status``) or one of ``texts`` printed."""
+    if result.status != 0 and not ignore_status:
         return True
     both = result.stdout + "\n" + result.stderr
     return any(t in both for t in texts)
@@ -42,6 +43,15 @@ def failed(result: ShellResult, texts: Iterable[str] = FAILURE_TEXTS) -> bool:
 def raise_failed(result: ShellResult) -> None:
     raise CommandFailedError(result.serial, result.command, result.status,
                              result.stderr or result.stdout, result.stdout)
+
+
+def check(results: Iterable[ShellResult], failure_texts: Iterable[str] | None = FAILURE_TEXTS, *,
+          ignore_status: bool = False) -> None:
+    """Raise for the first command that :func:`failed` (``failure_texts=None``: the exit status only)."""
+    texts = tuple(failure_texts or ())
+    for r in results:
+        if failed(r, texts, ignore_status=ignore_status):
+            raise_failed(r)
 
 
 def run(device: "Device", commands: Sequence[Sequence[str]], *, timeout: float = CONTROL_TIMEOUT_S,
@@ -53,11 +63,7 @@ def run(device: "Device", commands: Sequence[Sequence[str]], *, timeout: float =
     (for commands that exit non-zero on success, like ``cmd netpolicy set metered-network``).
     """
     results = run_batch(device, commands, timeout=timeout)
-    texts = tuple(failure_texts or ())
-    for r in results:
-        bad_status = r.status != 0 and not ignore_status
-        if bad_status or (texts and any(t in r.stdout + "\n" + r.stderr for t in texts)):
-            raise_failed(r)
+    check(results, failure_texts, ignore_status=ignore_status)
     return results
 
 

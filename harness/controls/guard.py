@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from harness.bridge.shell import ShellResult
 from harness.companion.protocol import PACKAGE
 from harness.controls import appops, battery, doze, network, power, settings, standby
-from harness.controls.base import Commands, first_line, unexpected
+from harness.controls.base import Commands, failed, first_line, unexpected
 from harness.controls.batch import run_batch
 from harness.errors import CommandFailedError, HarnessError
 
@@ -293,7 +293,7 @@ class DeviceStateGuard:
         for r in todo:
             mine = results[at:at + len(r.commands)]
             at += len(r.commands)
-            bad = next((x for x in mine if _command_failed(x, r)), None)
+            bad = next((x for x in mine if failed(x, r.failure_texts, ignore_status=r.ignore_status)), None)
             if bad is None:
                 report.restored.append(f"{r.kind.value}/{r.key}")
                 del self._restorers[(r.kind, r.key)]
@@ -332,11 +332,6 @@ def _parse(result: ShellResult, reader: Callable[[ShellResult], Any]) -> Any:
         raise unexpected(result, str(e)) from e
 
 
-def _command_failed(result: ShellResult, restorer: _Restorer) -> bool:
-    printed = result.stdout + "\n" + result.stderr
-    if any(t in printed for t in restorer.failure_texts):
-        return True
-    return result.status != 0 and not restorer.ignore_status
 
 
 def _setting_int(result: ShellResult, default: int) -> int:

@@ -29,8 +29,8 @@ from harness.controls import jobs as jobs_ctl
 from harness.controls import network as network_ctl
 from harness.controls import power as power_ctl
 from harness.controls import standby as standby_ctl
-from harness.controls.base import FAILURE_TEXTS
-from harness.errors import CommandFailedError, CompanionRpcError, HarnessError, UnsupportedOnDeviceError
+from harness.controls.base import FAILURE_TEXTS, check
+from harness.errors import CompanionRpcError, HarnessError, UnsupportedOnDeviceError
 from harness.runner.probes import PlatformState, StateQuery
 from harness.runner.timeline import Moment, event_after
 from harness.spec.model import (
@@ -106,15 +106,6 @@ class StepContext:
         if self.probe is not None:
             self.state = self.session.observe(self.probe)
             self.probe = None
-
-
-def check(results: Sequence[ShellResult], texts: Sequence[str] = FAILURE_TEXTS, *,
-          ignore_status: bool = False) -> None:
-    """Raise for the first command that failed (non-zero status or one of Android's failure texts)."""
-    for r in results:
-        printed = r.stdout + "\n" + r.stderr
-        if (r.status != 0 and not ignore_status) or any(t in printed for t in texts):
-            raise CommandFailedError(r.serial, r.command, r.status, r.stderr or r.stdout, r.stdout)
 
 
 # ---------------------------------------------------------------- command builders (steps and setup)

@@ -35,6 +35,7 @@ from harness.companion.protocol import (  # the companion protocol's vocabulary,
     UniquePolicy,
     WorkKind,
     WorkNetwork,
+    present_fields,
 )
 from harness.spec.durations import Duration
 
@@ -110,6 +111,23 @@ class Edge(enum.Enum):
     END = "end"
 
 
+# ---------------------------------------------------------------- protocol members
+
+class ProtocolFields:
+    """A record whose fields map one to one onto companion protocol members (``to_protocol``)."""
+
+    def to_protocol(self) -> dict[str, Any]:
+        """The fields that are set, in declaration order: a Duration becomes ``NAME_ms``; enums and
+        sequences convert as the companion protocol's own requests do."""
+        members: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            value = getattr(self, name)
+            if isinstance(value, Duration):
+                name, value = name + "_ms", value.ms
+            members[name] = value
+        return present_fields(members)
+
+
 # ---------------------------------------------------------------- requirements and setup
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,14 +154,8 @@ class BatterySetting:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CompanionConfig:
+class CompanionConfig(ProtocolFields):
     reregister_alarms_on_boot: bool | None = None
-
-    def to_protocol(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.reregister_alarms_on_boot is not None:
-            out["reregister_alarms_on_boot"] = self.reregister_alarms_on_boot
-        return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,38 +182,14 @@ class Setup:
 # ---------------------------------------------------------------- tasks
 
 @dataclass(frozen=True, kw_only=True)
-class Behavior:
+class Behavior(ProtocolFields):
     duration: Duration | None = None
     outcomes: tuple[Outcome, ...] | None = None
     on_stop: OnStop | None = None
 
-    def to_protocol(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.duration is not None:
-            out["duration_ms"] = self.duration.ms
-        if self.outcomes is not None:
-            out["outcomes"] = [o.value for o in self.outcomes]
-        if self.on_stop is not None:
-            out["on_stop"] = self.on_stop.value
-        return out
-
-
-def _put(out: dict[str, Any], key: str, value: object) -> None:
-    """Add a protocol field if set: Durations become ``KEY_ms``, enums their value."""
-    if value is None:
-        return
-    if isinstance(value, Duration):
-        out[key + "_ms"] = value.ms
-    elif isinstance(value, enum.Enum):
-        out[key] = value.value
-    elif isinstance(value, tuple):
-        out[key] = [v.value if isinstance(v, enum.Enum) else v for v in value]
-    else:
-        out[key] = value
-
 
 @dataclass(frozen=True, kw_only=True)
-class JobParams:
+class JobParams(ProtocolFields):
     job_id: int | None = None
     min_latency: Duration | None = None
     override_deadline: Duration | None = None
@@ -217,15 +205,9 @@ class JobParams:
     backoff_initial: Duration | None = None
     expedited: bool | None = None
 
-    def to_protocol(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.__dataclass_fields__:
-            _put(out, name, getattr(self, name))
-        return out
-
 
 @dataclass(frozen=True, kw_only=True)
-class WorkParams:
+class WorkParams(ProtocolFields):
     kind: WorkKind | None = None
     interval: Duration | None = None
     flex: Duration | None = None
@@ -245,40 +227,24 @@ class WorkParams:
     foreground: bool | None = None
     tags: tuple[str, ...] | None = None
 
-    def to_protocol(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.__dataclass_fields__:
-            _put(out, name, getattr(self, name))
-        return out
-
 
 @dataclass(frozen=True, kw_only=True)
-class AlarmParams:
+class AlarmParams(ProtocolFields):
     trigger_in: Duration
     type: AlarmType | None = None
     method: AlarmMethod | None = None
     window: Duration | None = None
     interval: Duration | None = None
 
-    def to_protocol(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.__dataclass_fields__:
-            _put(out, name, getattr(self, name))
-        return out
-
 
 @dataclass(frozen=True, kw_only=True)
-class ForegroundParams:
+class ForegroundParams(ProtocolFields):
     type: ForegroundType | None = None
 
-    def to_protocol(self) -> dict[str, Any]:
-        return {"type": self.type.value} if self.type is not None else {}
-
 
 @dataclass(frozen=True, kw_only=True)
-class CoroutineParams:
-    def to_protocol(self) -> dict[str, Any]:
-        return {}
+class CoroutineParams(ProtocolFields):
+    """A coroutine task has no parameters."""
 
 
 TaskParams = Union[JobParams, WorkParams, AlarmParams, ForegroundParams, CoroutineParams]
